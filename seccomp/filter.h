@@ -1,0 +1,28 @@
+#ifndef MEMTRACE_FILTER_H
+#define MEMTRACE_FILTER_H
+
+#include <linux/filter.h>
+
+/*
+ * SECCOMP_RET_DATA of the filter's TRACE verdicts: the index of the row in
+ * trapped_syscalls[], or SECCOMP_DATA_BADARCH for a call of an architecture
+ * or ABI memtrace does not handle (x32, or anything but x86_64 and i386).
+ */
+#define SECCOMP_DATA_BADARCH 0xffffu
+
+struct seccomp_program {
+	struct sock_filter *insns;
+	unsigned short len;
+};
+
+/* Builds the filter from trapped_syscalls[]. Returns 0 or -errno. */
+int seccomp_program_build(struct seccomp_program *prog);
+void seccomp_program_free(struct seccomp_program *prog);
+
+/*
+ * Installs the filter in the calling process. Allocates nothing, so it is
+ * safe between fork and exec. Returns 0 or -errno.
+ */
+int seccomp_program_install(const struct seccomp_program *prog);
+
+#endif

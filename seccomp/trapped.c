@@ -1,0 +1,44 @@
+/*
+ * What memtrace traps. Adding a syscall is one row here plus its handler;
+ * a trapped call without a handler is reported, never silently passed.
+ *
+ * On i386, libseccomp calls #90 (old_mmap, whose one argument points to the
+ * six real ones) "mmap"; #192 is mmap2 with the offset in 4 KiB pages.
+ * i386 shmat/shmdt also arrive through the ipc(2) multiplexer (#117); the
+ * filter traps ipc only for those two sub-calls.
+ */
+#include "trapped.h"
+
+#define BOTH (TRAP_X86_64 | TRAP_I386)
+
+const struct trapped_syscall trapped_syscalls[] = {
+	{ "brk", BOTH, FAMILY_BRK, RET_ADDR, 1, { ARG_ADDR } },
+	{ "mmap", TRAP_X86_64, FAMILY_MMAP, RET_ADDR, 6,
+	  { ARG_ADDR, ARG_SIZE, ARG_PROT, ARG_MMAP_FLAGS, ARG_FD, ARG_OFFSET } },
+	{ "mmap", TRAP_I386, FAMILY_OLD_MMAP, RET_ADDR, 1, { ARG_OLD_MMAP_ARGS } },
+	{ "mmap2", TRAP_I386, FAMILY_MMAP, RET_ADDR, 6,
+	  { ARG_ADDR, ARG_SIZE, ARG_PROT, ARG_MMAP_FLAGS, ARG_FD, ARG_PGOFFSET } },
+	{ "munmap", BOTH, FAMILY_MUNMAP, RET_INT, 2, { ARG_ADDR, ARG_SIZE } },
+	{ "mprotect", BOTH, FAMILY_MPROTECT, RET_INT, 3, { ARG_ADDR, ARG_SIZE, ARG_PROT } },
+	{ "pkey_mprotect", BOTH, FAMILY_MPROTECT, RET_INT, 4,
+	  { ARG_ADDR, ARG_SIZE, ARG_PROT, ARG_INT } },
+	{ "mremap", BOTH, FAMILY_MREMAP, RET_ADDR, 5,
+	  { ARG_ADDR, ARG_SIZE, ARG_SIZE, ARG_MREMAP_FLAGS, ARG_ADDR } },
+	{ "madvise", BOTH, FAMILY_MADVISE, RET_INT, 3, { ARG_ADDR, ARG_SIZE, ARG_MADVICE } },
+	{ "msync", BOTH, FAMILY_MSYNC, RET_INT, 3, { ARG_ADDR, ARG_SIZE, ARG_MSYNC_FLAGS } },
+	{ "mlock", BOTH, FAMILY_MLOCK, RET_INT, 2, { ARG_ADDR, ARG_SIZE } },
+	{ "mlock2", BOTH, FAMILY_MLOCK, RET_INT, 3, { ARG_ADDR, ARG_SIZE, ARG_MLOCK2_FLAGS } },
+	{ "munlock", BOTH, FAMILY_MLOCK, RET_INT, 2, { ARG_ADDR, ARG_SIZE } },
+	{ "mlockall", BOTH, FAMILY_MLOCK, RET_INT, 1, { ARG_MLOCKALL_FLAGS } },
+	{ "munlockall", BOTH, FAMILY_MLOCK, RET_INT, 0, { ARG_NONE } },
+	{ "mbind", BOTH, FAMILY_MBIND, RET_INT, 6,
+	  { ARG_ADDR, ARG_SIZE, ARG_MPOL_MODE, ARG_ADDR, ARG_SIZE, ARG_MPOL_FLAGS } },
+	{ "remap_file_pages", BOTH, FAMILY_REMAP_FILE_PAGES, RET_INT, 5,
+	  { ARG_ADDR, ARG_SIZE, ARG_PROT, ARG_SIZE, ARG_INT } },
+	{ "shmat", BOTH, FAMILY_SHM, RET_ADDR, 3, { ARG_INT, ARG_ADDR, ARG_SHM_FLAGS } },
+	{ "shmdt", BOTH, FAMILY_SHM, RET_INT, 1, { ARG_ADDR } },
+	{ "ipc", TRAP_I386, FAMILY_SHM, RET_INT, 6,
+	  { ARG_IPC_CALL, ARG_INT, ARG_INT, ARG_ADDR, ARG_ADDR, ARG_INT } },
+};
+
+const size_t trapped_syscalls_count = sizeof(trapped_syscalls) / sizeof(trapped_syscalls[0]);

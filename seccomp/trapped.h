@@ -1,0 +1,77 @@
+/*
+ * The one declaration of what memtrace traps: every memory syscall, by the
+ * name libseccomp knows it by, with how to decode its arguments and result.
+ * The seccomp filter (filter.c), the dispatcher (src/arch.c) and the printer
+ * (src/printer.c) are all driven by this table.
+ */
+#ifndef MEMTRACE_TRAPPED_H
+#define MEMTRACE_TRAPPED_H
+
+#include <stddef.h>
+
+/* Which syscall tables a row applies to. */
+#define TRAP_X86_64 0x1u
+#define TRAP_I386   0x2u
+
+/* How one argument is decoded for printing. */
+enum arg_kind {
+	ARG_NONE = 0,
+	ARG_ADDR,		/* hex, NULL for 0 */
+	ARG_SIZE,		/* unsigned decimal */
+	ARG_INT,		/* signed decimal */
+	ARG_FD,			/* signed decimal, -1 for none */
+	ARG_OFFSET,		/* hex byte offset */
+	ARG_PGOFFSET,		/* mmap2: offset in 4 KiB pages, printed as bytes */
+	ARG_PROT,		/* PROT_* */
+	ARG_MMAP_FLAGS,		/* MAP_* */
+	ARG_MREMAP_FLAGS,	/* MREMAP_* */
+	ARG_MADVICE,		/* MADV_* value */
+	ARG_MSYNC_FLAGS,	/* MS_* */
+	ARG_MLOCK2_FLAGS,	/* MLOCK_ONFAULT */
+	ARG_MLOCKALL_FLAGS,	/* MCL_* */
+	ARG_MPOL_MODE,		/* MPOL_* mode plus MPOL_F_* mode flags */
+	ARG_MPOL_FLAGS,		/* MPOL_MF_* */
+	ARG_SHM_FLAGS,		/* SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC */
+	ARG_OLD_MMAP_ARGS,	/* i386 #90: pointer to six 32-bit arguments */
+	ARG_IPC_CALL,		/* i386 ipc multiplexer: the sub-call */
+};
+
+/* How the result is printed when it is not an error. */
+enum ret_kind {
+	RET_INT,		/* 0 or a count */
+	RET_ADDR,		/* an address: hex */
+};
+
+/* What a call does to the address space, for the dispatcher. */
+enum syscall_family {
+	FAMILY_BRK,
+	FAMILY_MMAP,		/* mmap (x86_64), mmap2 (i386) */
+	FAMILY_OLD_MMAP,	/* i386 #90 */
+	FAMILY_MUNMAP,
+	FAMILY_MPROTECT,	/* mprotect, pkey_mprotect */
+	FAMILY_MREMAP,
+	FAMILY_MADVISE,
+	FAMILY_MSYNC,
+	FAMILY_MLOCK,		/* mlock, mlock2, munlock, mlockall, munlockall */
+	FAMILY_MBIND,
+	FAMILY_REMAP_FILE_PAGES,
+	FAMILY_SHM,		/* shmat, shmdt, i386 ipc(SHMAT/SHMDT) */
+};
+
+struct trapped_syscall {
+	const char *name;		/* libseccomp's name for it */
+	unsigned arches;		/* TRAP_* */
+	enum syscall_family family;
+	enum ret_kind ret;
+	unsigned char nargs;
+	enum arg_kind args[6];
+};
+
+extern const struct trapped_syscall trapped_syscalls[];
+extern const size_t trapped_syscalls_count;
+
+/* The i386 ipc(2) sub-calls that change an address space. */
+#define IPC_CALL_SHMAT 21
+#define IPC_CALL_SHMDT 22
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * Per-arch syscall numbering, derived from the names in trapped_syscalls[]
+ * through libseccomp's tables, so numbers are written down nowhere.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+
+const struct arch_info arch_infos[ARCH_COUNT] = {
+	[ARCH_X86_64] = { "x86_64", AUDIT_ARCH_X86_64, SCMP_ARCH_X86_64, TRAP_X86_64,
+			  UINT64_MAX, 0x7ffffffff000ull },
+	[ARCH_I386] = { "i386", AUDIT_ARCH_I386, SCMP_ARCH_X86, TRAP_I386,
+			UINT32_MAX, 0x100000000ull },
+};
+
+/* Larger than any x86_64 or i386 syscall number in use today. */
+#define SYSCALL_TABLE_SIZE 1024
+
+/* Written once by arch_tables_init(), read-only afterwards. */
+static const struct trapped_syscall *rows_by_nr[ARCH_COUNT][SYSCALL_TABLE_SIZE];
+
+/* Returns 0 or -ENOENT. */
+int arch_from_audit(uint32_t audit_arch, enum arch *out)
+{
+	for (int a = 0; a < ARCH_COUNT; a++) {
+		if (arch_infos[a].audit_arch == audit_arch) {
+			*out = a;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static const struct trapped_syscall *row_named(const char *name, unsigned trap_bit)
+{
+	for (size_t i = 0; i < trapped_syscalls_count; i++) {
+		if ((trapped_syscalls[i].arches & trap_bit) &&
+		    strcmp(trapped_syscalls[i].name, name) == 0)
+			return &trapped_syscalls[i];
+	}
+	return NULL;
+}
+
+/* Returns 0, or -ENOENT if a row names a syscall libseccomp does not know. */
+int arch_tables_init(void)
+{
+	for (int a = 0; a < ARCH_COUNT; a++) {
+		unsigned found = 0, wanted = 0;
+
+		/*
+		 * Walk the numbers rather than the names: i386 shmat is both
+		 * #397 and ipc(SHMAT), and libseccomp resolves its name to a
+		 * multiplexer pseudo-number.
+		 */
+		for (int nr = 0; nr < SYSCALL_TABLE_SIZE; nr++) {
+			const char *name = seccomp_syscall_resolve_num_arch(arch_infos[a].scmp_arch, nr);
+			const struct trapped_syscall *row;
+
+			if (!name)
+				continue;
+			row = row_named(name, arch_infos[a].trap_bit);
+			free((void *)name);
+			if (row) {
+				rows_by_nr[a][nr] = row;
+				found++;
+			}
+		}
+		for (size_t i = 0; i < trapped_syscalls_count; i++)
+			wanted += !!(trapped_syscalls[i].arches & arch_infos[a].trap_bit);
+		if (found < wanted)
+			return -ENOENT;
+	}
+	return 0;
+}
+
+const struct trapped_syscall *arch_lookup(enum arch a, uint64_t nr)
+{
+	if (a >= ARCH_COUNT || nr >= SYSCALL_TABLE_SIZE)
+		return NULL;
+	return rows_by_nr[a][nr];
+}

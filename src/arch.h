@@ -1,0 +1,38 @@
+#ifndef MEMTRACE_ARCH_H
+#define MEMTRACE_ARCH_H
+
+#include <stdint.h>
+
+#include "trapped.h"
+
+/*
+ * The syscall ABIs memtrace understands. The arch belongs to each call, not
+ * to the process: a 64-bit program that executes int $0x80 makes i386 calls.
+ */
+enum arch {
+	ARCH_X86_64,
+	ARCH_I386,
+	ARCH_COUNT,
+};
+
+struct arch_info {
+	const char *name;	/* "x86_64", "i386" */
+	uint32_t audit_arch;	/* AUDIT_ARCH_* as seccomp reports it */
+	uint32_t scmp_arch;	/* SCMP_ARCH_* */
+	unsigned trap_bit;	/* TRAP_* in trapped_syscalls[] */
+	uint64_t word_mask;	/* registers beyond the ABI's width are ignored */
+	uint64_t task_size;	/* first address past the user address space */
+};
+
+extern const struct arch_info arch_infos[ARCH_COUNT];
+
+/* Maps an AUDIT_ARCH_* value to an arch. Returns 0 or -ENOENT. */
+int arch_from_audit(uint32_t audit_arch, enum arch *out);
+
+/* Builds the number -> row tables from trapped_syscalls[]. Returns 0 or -errno. */
+int arch_tables_init(void);
+
+/* The row that handles syscall nr of arch a, or NULL if it is not trapped. */
+const struct trapped_syscall *arch_lookup(enum arch a, uint64_t nr);
+
+#endif

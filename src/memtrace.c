@@ -1,0 +1,96 @@
+/* memtrace: the command line, then hand over to the supervisor. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "diag.h"
+#include "supervisor.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: memtrace [OPTIONS] -- PROG [ARGS...]\n"
+		"Run PROG (an x86_64 or i386 program) and trace its memory syscalls.\n"
+		"\n"
+		"  -o, --output=FILE   write the trace to FILE instead of standard error\n"
+		"  -f, --follow-forks  follow children and threads (always on: the filter is\n"
+		"                      inherited, so every descendant must be traced)\n"
+		"  -q, --quiet         do not print notices (randomization, signal deaths)\n"
+		"  -d, --debug         print memtrace's own debugging messages\n"
+		"  -h, --help          print this help and exit\n"
+		"  -V, --version       print the version and exit\n"
+		"\n"
+		"Exit status: PROG's own; 128+N if PROG was killed by signal N; 127 if PROG\n"
+		"was not found; 126 if it could not be executed; 1 on memtrace's own errors.\n"
+		"See memtrace(1).\n");
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option long_options[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "follow-forks", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct supervisor sv;
+	const char *output = NULL;
+	int opt;
+
+	memset(&sv, 0, sizeof(sv));
+	/* '+': options end at PROG, so PROG's own options are left alone. */
+	while ((opt = getopt_long(argc, argv, "+o:fqdhV", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'f':
+			break;
+		case 'q':
+			diag.quiet = 1;
+			break;
+		case 'd':
+			diag.debug = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("memtrace %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		error_msg("no program given");
+		usage(stderr);
+		return 2;
+	}
+
+	sv.printer.out = stderr;
+	if (output) {
+		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+
+		if (fd < 0 || !(sv.printer.out = fdopen(fd, "w"))) {
+			errno_msg(errno, "cannot open the output file %s", output);
+			return 1;
+		}
+	}
+	int status = supervisor_run(&sv, &argv[optind]);
+	if (output && fclose(sv.printer.out) == EOF && !sv.output_failed) {
+		errno_msg(errno, "cannot write the output file %s", output);
+		if (!status)
+			status = 1;
+	}
+	return status;
+}

@@ -1,0 +1,166 @@
+/*
+ * Trace lines in strace's syntax:
+ *   mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7ff9000
+ *   munmap(0x1000, 4096) = -1 EINVAL (Invalid argument)
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "flags.h"
+#include "printer.h"
+
+static void format_mmap_flags(struct strbuf *sb, uint64_t flags)
+{
+	uint64_t huge = (flags >> 26) & 0x3f;
+
+	format_value(sb, mmap_type_names, flags & 0xf);
+	flags &= ~0xfull & ~(0x3full << 26);
+	if (flags) {
+		sb_printf(sb, "|");
+		format_flags(sb, mmap_flag_names, flags, NULL);
+	}
+	if (huge)
+		sb_printf(sb, "|%llu<<MAP_HUGE_SHIFT", (unsigned long long)huge);
+}
+
+static void format_mpol_mode(struct strbuf *sb, uint64_t mode)
+{
+	uint64_t mode_flags = mode & (7u << 13);
+
+	format_value(sb, mpol_mode_names, mode & ~mode_flags);
+	if (mode_flags) {
+		sb_printf(sb, "|");
+		format_flags(sb, mpol_mode_flag_names, mode_flags, NULL);
+	}
+}
+
+static void format_arg(struct strbuf *sb, enum arg_kind kind, uint64_t v, enum arch arch)
+{
+	switch (kind) {
+	case ARG_ADDR:
+		if (v == 0)
+			sb_printf(sb, "NULL");
+		else
+			sb_printf(sb, "%#llx", (unsigned long long)v);
+		break;
+	case ARG_SIZE:
+		sb_printf(sb, "%llu", (unsigned long long)v);
+		break;
+	case ARG_INT:
+	case ARG_FD:
+		/* int arguments: the low 32 bits, signed, on both arches */
+		sb_printf(sb, "%d", (int)(uint32_t)v);
+		break;
+	case ARG_OFFSET:
+		sb_printf(sb, v ? "%#llx" : "%llu", (unsigned long long)v);
+		break;
+	case ARG_PGOFFSET:
+		sb_printf(sb, v ? "%#llx" : "%llu", (unsigned long long)(v << 12));
+		break;
+	case ARG_PROT:
+		format_flags(sb, prot_names, v, "PROT_NONE");
+		break;
+	case ARG_MMAP_FLAGS:
+		format_mmap_flags(sb, v);
+		break;
+	case ARG_MREMAP_FLAGS:
+		format_flags(sb, mremap_flag_names, v, NULL);
+		break;
+	case ARG_MADVICE:
+		format_value(sb, madvice_names, v);
+		break;
+	case ARG_MSYNC_FLAGS:
+		format_flags(sb, msync_flag_names, v, NULL);
+		break;
+	case ARG_MLOCK2_FLAGS:
+		format_flags(sb, mlock2_flag_names, v, NULL);
+		break;
+	case ARG_MLOCKALL_FLAGS:
+		format_flags(sb, mlockall_flag_names, v, NULL);
+		break;
+	case ARG_MPOL_MODE:
+		format_mpol_mode(sb, v);
+		break;
+	case ARG_MPOL_FLAGS:
+		format_flags(sb, mpol_flag_names, v, NULL);
+		break;
+	case ARG_SHM_FLAGS:
+		format_flags(sb, shm_flag_names, v, NULL);
+		break;
+	case ARG_IPC_CALL:
+		/* ipc(2) keeps a version number in the high 16 bits */
+		format_value(sb, ipc_call_names, v & 0xffff);
+		if (v >> 16)
+			sb_printf(sb, "|%llu<<16", (unsigned long long)(v >> 16));
+		break;
+	case ARG_OLD_MMAP_ARGS:
+	case ARG_NONE:
+		sb_printf(sb, "%#llx", (unsigned long long)v);
+		break;
+	}
+	(void)arch;
+}
+
+/* The kinds of mmap2's arguments, which old_mmap's struct holds too (offset in bytes). */
+static const enum arg_kind old_mmap_kinds[6] = {
+	ARG_ADDR, ARG_SIZE, ARG_PROT, ARG_MMAP_FLAGS, ARG_FD, ARG_OFFSET,
+};
+
+static void format_result(struct strbuf *sb, const struct syscall_event *ev)
+{
+	if (!ev->has_result) {
+		sb_printf(sb, " = ?");
+		return;
+	}
+	if (syscall_result_is_error(ev->result)) {
+		int err = (int)-ev->result;
+		const char *name = strerrorname_np(err);
+
+		if (name)
+			sb_printf(sb, " = -1 %s (%s)", name, strerror(err));
+		else
+			sb_printf(sb, " = -1 E%d (%s)", err, strerror(err));
+		return;
+	}
+	if (ev->row->ret == RET_ADDR)
+		sb_printf(sb, " = %#llx", (unsigned long long)ev->result);
+	else
+		sb_printf(sb, " = %lld", (long long)ev->result);
+}
+
+void format_event(struct strbuf *sb, const struct syscall_event *ev)
+{
+	const struct trapped_syscall *row = ev->row;
+
+	sb_printf(sb, "%s(", row->name);
+	if (row->args[0] == ARG_OLD_MMAP_ARGS && !ev->ind_fault) {
+		for (int i = 0; i < 6; i++) {
+			if (i)
+				sb_printf(sb, ", ");
+			format_arg(sb, old_mmap_kinds[i], ev->ind_args[i], ev->arch);
+		}
+	} else {
+		for (int i = 0; i < row->nargs; i++) {
+			if (i)
+				sb_printf(sb, ", ");
+			format_arg(sb, row->args[i], ev->args[i], ev->arch);
+		}
+	}
+	sb_printf(sb, ")");
+	format_result(sb, ev);
+}
+
+/* Returns 0 or -errno. */
+int print_event(struct printer *p, const struct syscall_event *ev)
+{
+	char line[1024];
+	struct strbuf sb;
+
+	sb_init(&sb, line, sizeof(line));
+	if (p->show_pid)
+		sb_printf(&sb, "[pid %d] ", (int)ev->tid);
+	format_event(&sb, ev);
+	if (fprintf(p->out, "%s\n", line) < 0 || fflush(p->out) == EOF)
+		return errno ? -errno : -EIO;
+	return 0;
+}

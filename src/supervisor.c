@@ -1,0 +1,332 @@
+/*
+ * The wait loop: every stop of every traced task comes through here.
+ *
+ *   seccomp stop    a trapped call is entering: decode it, resume to its exit
+ *   syscall-exit    the call returned: record and print it
+ *   fork/clone      a new task: it is traced already (auto-attach)
+ *   exec            the task runs a new program (perhaps of the other arch)
+ *   group-stop      PTRACE_LISTEN: stay stopped without eating SIGCONT
+ *   signal          deliver it unchanged
+ *
+ * Calls that are not trapped never stop the task.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+
+#include "diag.h"
+#include "supervisor.h"
+
+/*
+ * The program's pid, for the signal handler: the one piece of state a
+ * handler can reach. Written before handlers are installed.
+ */
+static volatile pid_t forward_target;
+
+static void forward_signal(int sig, siginfo_t *si, void *uctx)
+{
+	(void)uctx;
+	/*
+	 * A signal from the terminal (Ctrl-C) reaches the program's process
+	 * group, which is ours, by itself; forward only those sent to us.
+	 */
+	if (si->si_code == SI_KERNEL)
+		return;
+	if (forward_target > 0)
+		kill(forward_target, sig);
+}
+
+static void install_forwarding(pid_t pid)
+{
+	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	struct sigaction sa;
+
+	forward_target = pid;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	/* A closed output pipe is reported as EPIPE, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void resume(pid_t tid, int request, int sig)
+{
+	/* ESRCH: the task died meanwhile (SIGKILL); its exit comes next. */
+	if (ptrace(request, tid, 0L, (long)sig) < 0 && errno != ESRCH)
+		errno_msg(errno, "[pid %d] cannot resume", (int)tid);
+}
+
+static void emit(struct supervisor *sv, const struct syscall_event *ev)
+{
+	int err;
+
+	if (sv->output_failed)
+		return;
+	err = print_event(&sv->printer, ev);
+	if (err < 0) {
+		/* Keep tracing: the program must run on unharmed. */
+		errno_msg(-err, "cannot write the trace; the program continues untraced in output");
+		sv->output_failed = 1;
+	}
+}
+
+static int get_syscall_info(pid_t tid, struct __ptrace_syscall_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof(*info), info) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * A call the filter sent to its bad-arch verdict (x32, or an unknown ABI):
+ * it never runs; the program sees ENOSYS, as on kernels without x32.
+ */
+static void refuse_foreign_call(pid_t tid, const struct __ptrace_syscall_info *info)
+{
+	struct user_regs_struct regs;
+
+	error_msg("[pid %d] refused syscall %#llx of an ABI memtrace does not trace "
+		  "(arch %#x%s): it fails with ENOSYS",
+		  (int)tid, (unsigned long long)info->seccomp.nr, info->arch,
+		  info->seccomp.nr & 0x40000000 ? ", x32" : "");
+	if (ptrace(PTRACE_GETREGS, tid, 0L, &regs) == 0) {
+		regs.orig_rax = -1;	/* skip the call */
+		regs.rax = -ENOSYS;
+		ptrace(PTRACE_SETREGS, tid, 0L, &regs);
+	}
+	resume(tid, PTRACE_CONT, 0);
+}
+
+static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
+{
+	struct __ptrace_syscall_info info;
+	struct syscall_event *ev = &tr->call;
+	enum arch arch;
+
+	if (get_syscall_info(tr->tid, &info) < 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+		resume(tr->tid, PTRACE_CONT, 0);
+		return;
+	}
+	if (info.seccomp.ret_data == SECCOMP_DATA_BADARCH ||
+	    arch_from_audit(info.arch, &arch) < 0) {
+		refuse_foreign_call(tr->tid, &info);
+		return;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->tid = tr->tid;
+	ev->arch = arch;
+	ev->nr = info.seccomp.nr;
+	ev->ip = info.instruction_pointer;
+	ev->row = arch_lookup(arch, info.seccomp.nr);
+	if (!ev->row) {
+		error_msg("[pid %d] trapped %s syscall %llu has no handler; it runs untouched",
+			  (int)tr->tid, arch_infos[arch].name, (unsigned long long)info.seccomp.nr);
+		resume(tr->tid, PTRACE_CONT, 0);
+		return;
+	}
+	for (int i = 0; i < 6; i++)
+		ev->args[i] = info.seccomp.args[i] & arch_infos[arch].word_mask;
+	if (ev->row->args[0] == ARG_OLD_MMAP_ARGS &&
+	    tracee_read(tr->tid, ev->args[0], ev->ind_args, sizeof(ev->ind_args)) < 0)
+		ev->ind_fault = 1;
+	tr->in_syscall = 1;
+	resume(tr->tid, PTRACE_SYSCALL, 0);
+}
+
+static void on_syscall_exit(struct supervisor *sv, struct tracee *tr)
+{
+	struct __ptrace_syscall_info info;
+	struct syscall_event *ev = &tr->call;
+
+	if (!tr->in_syscall) {
+		resume(tr->tid, PTRACE_CONT, 0);
+		return;
+	}
+	tr->in_syscall = 0;
+	if (get_syscall_info(tr->tid, &info) == 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		ev->has_result = 1;
+		ev->result = info.exit.rval;
+		/* A successful i386 result is a 32-bit unsigned value. */
+		if (!info.exit.is_error)
+			ev->result = (int64_t)((uint64_t)ev->result & arch_infos[ev->arch].word_mask);
+	}
+	emit(sv, ev);
+	resume(tr->tid, PTRACE_CONT, 0);
+}
+
+static void on_new_task(struct supervisor *sv, struct tracee *tr)
+{
+	unsigned long child;
+
+	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0L, &child) == 0 && !tracee_add(&sv->tracees, child))
+		error_msg("out of memory tracking task %lu", child);
+	/* Once several tasks exist, every line says whose it is. */
+	sv->printer.show_pid = 1;
+	resume(tr->tid, PTRACE_CONT, 0);
+}
+
+static void on_exec(struct supervisor *sv, struct tracee *tr)
+{
+	unsigned long former_tid;
+
+	/*
+	 * exec from a non-leader thread: the kernel gives the leader's tid to
+	 * the exec'ing thread; the old tid is gone without an exit report.
+	 */
+	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0L, &former_tid) == 0 &&
+	    (pid_t)former_tid != tr->tid)
+		tracee_remove(&sv->tracees, (pid_t)former_tid);
+	tr->in_syscall = 0;
+	if (!sv->program_started && tr->tid == sv->program.pid) {
+		sv->program_started = 1;
+		spawn_collect_report(&sv->program);
+	}
+	resume(tr->tid, PTRACE_CONT, 0);
+}
+
+static void on_event_stop(struct tracee *tr, int sig)
+{
+	switch (sig) {
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		/* group-stop: stay stopped, and let SIGCONT wake the task normally */
+		resume(tr->tid, PTRACE_LISTEN, 0);
+		break;
+	default:
+		/* a new task's first stop, or a PTRACE_INTERRUPT */
+		resume(tr->tid, PTRACE_CONT, 0);
+	}
+}
+
+static void on_task_ended(struct supervisor *sv, pid_t tid, int status)
+{
+	struct tracee *tr = tracee_find(&sv->tracees, tid);
+
+	/* Killed inside a trapped call: print it unfinished ("= ?"). */
+	if (tr && tr->in_syscall)
+		emit(sv, &tr->call);
+	tracee_remove(&sv->tracees, tid);
+	if (tid == sv->program.pid) {
+		sv->program_ended = 1;
+		sv->program_status = status;
+		if (!sv->program_started)
+			sv->exit_code = spawn_collect_report(&sv->program);
+	}
+}
+
+static void on_stop(struct supervisor *sv, pid_t tid, int status)
+{
+	struct tracee *tr = tracee_add(&sv->tracees, tid);
+	int sig = WSTOPSIG(status);
+
+	if (!tr) {
+		error_msg("out of memory tracking task %d", (int)tid);
+		resume(tid, PTRACE_CONT, 0);
+		return;
+	}
+	if (sig == (SIGTRAP | 0x80)) {
+		on_syscall_exit(sv, tr);
+		return;
+	}
+	switch ((unsigned)status >> 16) {
+	case PTRACE_EVENT_SECCOMP:
+		on_seccomp_stop(sv, tr);
+		break;
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE:
+		on_new_task(sv, tr);
+		break;
+	case PTRACE_EVENT_EXEC:
+		on_exec(sv, tr);
+		break;
+	case PTRACE_EVENT_STOP:
+		on_event_stop(tr, sig);
+		break;
+	case 0:
+		/* signal-delivery-stop: pass the signal on untouched */
+		resume(tid, PTRACE_CONT, sig);
+		break;
+	default:
+		resume(tid, PTRACE_CONT, 0);
+	}
+}
+
+static int final_status(struct supervisor *sv)
+{
+	int st = sv->program_status;
+
+	if (sv->exit_code)
+		return sv->exit_code;
+	if (!sv->program_ended)
+		return 1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st)) {
+		int sig = WTERMSIG(st);
+
+		notice_msg("%s killed by SIG%s%s", sv->program.path, sigabbrev_np(sig) ?: "?",
+			   WCOREDUMP(st) ? " (core dumped)" : "");
+		return 128 + sig;
+	}
+	return 1;
+}
+
+/* Returns memtrace's exit status. */
+int supervisor_run(struct supervisor *sv, char *const argv[])
+{
+	struct seccomp_program filter;
+	int err;
+
+	tracee_table_init(&sv->tracees);
+	err = arch_tables_init();
+	if (err < 0) {
+		error_msg("this libseccomp does not know every memory syscall memtrace traps; "
+			  "a newer libseccomp is needed");
+		return 1;
+	}
+	err = seccomp_program_build(&filter);
+	if (err < 0) {
+		errno_msg(-err, "cannot build the seccomp filter");
+		return 1;
+	}
+	err = spawn_traced(argv, &filter, &sv->program);
+	seccomp_program_free(&filter);
+	if (err)
+		return err;
+	install_forwarding(sv->program.pid);
+	if (!tracee_add(&sv->tracees, sv->program.pid)) {
+		error_msg("out of memory");
+		return 1;
+	}
+
+	for (;;) {
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL);
+
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != ECHILD)
+				errno_msg(errno, "waitpid");
+			break;
+		}
+		if (WIFSTOPPED(status))
+			on_stop(sv, tid, status);
+		else if (WIFEXITED(status) || WIFSIGNALED(status))
+			on_task_ended(sv, tid, status);
+	}
+	forward_target = 0;
+	tracee_table_destroy(&sv->tracees);
+	return final_status(sv);
+}

@@ -1,0 +1,26 @@
+#ifndef MEMTRACE_SUPERVISOR_H
+#define MEMTRACE_SUPERVISOR_H
+
+#include "printer.h"
+#include "spawn.h"
+#include "tracee.h"
+
+struct supervisor {
+	struct tracee_table tracees;
+	struct printer printer;
+	struct spawned program;	/* the program memtrace started */
+	int program_started;	/* its first exec succeeded */
+	int program_ended;
+	int program_status;	/* its wait status, once ended */
+	int exit_code;		/* set when memtrace must end with it (start failed) */
+	int output_failed;	/* the trace output broke (EPIPE, ENOSPC): said once */
+};
+
+/*
+ * Starts argv under the filter and traces it and all its descendants until
+ * every one has ended. Returns memtrace's exit status: the program's, or
+ * 128+N if it was killed by signal N, or 126/127/1 if it could not start.
+ */
+int supervisor_run(struct supervisor *sv, char *const argv[]);
+
+#endif
