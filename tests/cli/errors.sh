@@ -1,0 +1,50 @@
+#!/bin/sh
+# A program that cannot start gets a clear message and the shell's exit codes.
+. "$(dirname "$0")/lib.sh"
+
+"$MEMTRACE" -- memtrace-no-such-program-xyz 2>"$tmp/err"
+check_eq "command not found exits 127" 127 $?
+check_grep "command not found says so" "memtrace-no-such-program-xyz: command not found" "$tmp/err"
+
+"$MEMTRACE" -- ./no/such/path 2>"$tmp/err"
+check_eq "missing path exits 127" 127 $?
+check_grep "missing path says why" "No such file or directory" "$tmp/err"
+
+printf 'not a program\n' >"$tmp/plain"
+chmod 644 "$tmp/plain"
+"$MEMTRACE" -- "$tmp/plain" 2>"$tmp/err"
+check_eq "non-executable file exits 126" 126 $?
+check_grep "non-executable file says why" "Permission denied" "$tmp/err"
+
+"$MEMTRACE" -- "$tmp" 2>"$tmp/err"
+check_eq "directory exits 126" 126 $?
+check_grep "directory says why" "Is a directory" "$tmp/err"
+
+printf '\177ELF garbage' >"$tmp/badelf"
+chmod 755 "$tmp/badelf"
+"$MEMTRACE" -- "$tmp/badelf" 2>"$tmp/err"
+check_eq "corrupt executable exits 126" 126 $?
+check_grep "corrupt executable says why" "Exec format error" "$tmp/err"
+
+"$MEMTRACE" 2>"$tmp/err"
+check_eq "no program exits 2" 2 $?
+check_grep "no program says so" "no program given" "$tmp/err"
+
+"$MEMTRACE" -o /nonexistent-dir/trace -- true 2>"$tmp/err"
+check_eq "unwritable output exits 1" 1 $?
+check_grep "unwritable output says so" "cannot open the output file /nonexistent-dir/trace" "$tmp/err"
+
+# An i386 program on a kernel without IA-32 emulation (like our build
+# machines): a clear message, never a crash. Where i386 runs, nothing to test.
+i386_prog=${I386_PROGRAM:-}
+if [ -n "$i386_prog" ] && [ -x "$i386_prog" ]; then
+	if "$i386_prog" >/dev/null 2>&1; then
+		echo "note: this kernel runs i386 programs; the no-IA-32 message is not reachable here"
+	else
+		"$MEMTRACE" -- "$i386_prog" 2>"$tmp/err"
+		check_eq "i386 program on a 64-bit-only kernel exits 126" 126 $?
+		check_grep "i386 program on a 64-bit-only kernel says why" \
+			"is an i386 \(32-bit\) program, but this kernel cannot run 32-bit programs" "$tmp/err"
+	fi
+fi
+finish

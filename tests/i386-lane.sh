@@ -1,0 +1,53 @@
+#!/bin/sh
+# The i386 lane: every scenario built -m32 (tests/cases/*.m32) runs through
+# run-case.sh, natively where this kernel runs i386 programs, and otherwise
+# inside a VM booting Debian's own kernel (tests/vm/run-in-vm.sh).
+#
+# Environment: MEMTRACE, CASES_BUILDDIR (the .m32 programs), CASES_SRCDIR
+# (the .expect files), I386_PROBE (a trivial i386 program),
+# MEMTRACE_REQUIRE_I386_LANE=1 to fail instead of skipping (CI sets it).
+# Exit: 0 pass, 1 fail, 77 skip, 99 harness error.
+here=$(cd "$(dirname "$0")" && pwd)
+: "${MEMTRACE:?}" "${CASES_BUILDDIR:?}" "${CASES_SRCDIR:?}" "${I386_PROBE:?}"
+
+skip() {
+	echo "SKIP: i386 lane: $*"
+	if [ "${MEMTRACE_REQUIRE_I386_LANE:-0}" = 1 ]; then
+		echo "FAIL: the i386 lane is required here (MEMTRACE_REQUIRE_I386_LANE=1)"
+		exit 1
+	fi
+	exit 77
+}
+
+set -- "$CASES_BUILDDIR"/*.m32
+[ -x "$1" ] && [ -x "$I386_PROBE" ] ||
+	skip "no i386 test programs were built (install gcc-multilib, then re-run configure)"
+
+if "$I386_PROBE" >/dev/null 2>&1; then
+	echo "i386 lane: this kernel runs i386 programs: running natively"
+	CASES_SRCDIR=$CASES_SRCDIR MEMTRACE=$MEMTRACE sh "$here/run-cases.sh" "$@"
+	exit $?
+fi
+
+echo "i386 lane: this kernel cannot run i386 programs: running inside a VM"
+stage=$(mktemp -d "${TMPDIR:-/tmp}/memtrace-i386-lane.XXXXXX") || exit 99
+trap 'rm -rf "$stage"' EXIT
+cp "$MEMTRACE" "$stage/memtrace"
+cp "$here/run-case.sh" "$here/run-cases.sh" "$stage/"
+mkdir "$stage/cases"
+for prog in "$@"; do
+	name=$(basename "$prog" .m32)
+	cp "$prog" "$stage/cases/"
+	# exec-other-arch scenarios need their x86_64 twin beside them.
+	[ -x "$CASES_BUILDDIR/$name.m64" ] && cp "$CASES_BUILDDIR/$name.m64" "$stage/cases/"
+	cp "$CASES_SRCDIR/$name.expect" "$stage/cases/"
+done
+
+"$here/vm/run-in-vm.sh" "$stage" -- sh -c \
+	'cd /t && MEMTRACE=/t/memtrace CASES_SRCDIR=/t/cases sh /t/run-cases.sh /t/cases/*.m32'
+rc=$?
+case $rc in
+	0|1) exit $rc ;;
+	77) skip "the VM could not be set up (see above)" ;;
+	*) echo "FAIL: i386 lane: the VM did not finish (status $rc)"; exit 1 ;;
+esac
