@@ -57,6 +57,14 @@ static scmp_filter_ctx arch_context(uint32_t scmp_arch, unsigned trap_bit, int *
 	*err = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(SECCOMP_DATA_BADARCH));
 	if (*err < 0)
 		goto fail;
+	/*
+	 * Every syscall of the program runs this filter: a binary tree of
+	 * comparisons keeps untrapped calls at a handful of instructions
+	 * instead of one comparison per trapped syscall.
+	 */
+	*err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (*err < 0)
+		goto fail;
 	for (unsigned i = 0; i < trapped_syscalls_count; i++) {
 		if (!(trapped_syscalls[i].arches & trap_bit))
 			continue;
