@@ -1,0 +1,122 @@
+/* Attributes of one mapping: names, merge rules, shared path strings. */
+#include "mapping.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct kind_names {
+	const char *name;      /* for memtrace's messages */
+	const char *maps_name; /* what /proc/PID/maps shows when there is no path */
+	bool never_merges;     /* kept apart from its neighbours */
+	bool vm_special;       /* Linux gives it VM_IO / VM_PFNMAP / VM_DONTEXPAND */
+};
+
+static const struct kind_names kind_table[MAPPING_KIND_COUNT] = {
+	[MAPPING_KIND_ANON]          = { "anon", "", false, false },
+	[MAPPING_KIND_FILE]          = { "file", "", false, false },
+	[MAPPING_KIND_EXE]           = { "exe", "", false, false },
+	[MAPPING_KIND_LIB]           = { "lib", "", false, false },
+	[MAPPING_KIND_HEAP]          = { "heap", "[heap]", false, false },
+	[MAPPING_KIND_STACK]         = { "stack", "[stack]", false, false },
+	[MAPPING_KIND_VDSO]          = { "vdso", "[vdso]", true, true },
+	[MAPPING_KIND_VVAR]          = { "vvar", "[vvar]", true, true },
+	[MAPPING_KIND_VVAR_VCLOCK]   = { "vvar-vclock", "[vvar_vclock]", true, true },
+	[MAPPING_KIND_VSYSCALL]      = { "vsyscall", "[vsyscall]", true, true },
+	[MAPPING_KIND_SHM]           = { "shm", "", false, false },
+	/* The stub is a plain mmap in the kernel's eyes; the model keeps it apart
+	 * so memtrace never merges its own page into the program's memory. */
+	[MAPPING_KIND_MEMTRACE_STUB] = { "memtrace-stub", "", true, false },
+};
+
+static const struct kind_names *kind_lookup(enum mapping_kind kind)
+{
+	if ((unsigned)kind >= MAPPING_KIND_COUNT)
+		return &kind_table[MAPPING_KIND_ANON];
+	return &kind_table[kind];
+}
+
+bool mapping_kind_never_merges(enum mapping_kind kind)
+{
+	return kind_lookup(kind)->never_merges;
+}
+
+bool mapping_is_vm_special(const struct mapping *m)
+{
+	return (m->flags & MAPPING_DONTEXPAND) || kind_lookup(m->kind)->vm_special;
+}
+
+const char *mapping_kind_maps_name(enum mapping_kind kind)
+{
+	return kind_lookup(kind)->maps_name;
+}
+
+const char *mapping_kind_name(enum mapping_kind kind)
+{
+	return kind_lookup(kind)->name;
+}
+
+static bool same_path(const struct mapping_path *a, const struct mapping_path *b)
+{
+	if (a == b)
+		return true;
+	if (!a || !b)
+		return false;
+	return a->len == b->len && memcmp(a->name, b->name, a->len) == 0;
+}
+
+static bool same_policy(const struct mapping_policy *a, const struct mapping_policy *b)
+{
+	return a->mode == b->mode && a->flags == b->flags && a->nodemask == b->nodemask;
+}
+
+bool mapping_same_attributes(const struct mapping *a, const struct mapping *b)
+{
+	return a->prot == b->prot && a->max_prot == b->max_prot &&
+	       a->flags == b->flags && a->kind == b->kind &&
+	       a->advice == b->advice &&
+	       same_policy(&a->policy, &b->policy) &&
+	       a->backing.dev_major == b->backing.dev_major &&
+	       a->backing.dev_minor == b->backing.dev_minor &&
+	       a->backing.inode == b->backing.inode &&
+	       a->backing.file_id == b->backing.file_id &&
+	       same_path(a->backing.path, b->backing.path);
+}
+
+bool mapping_can_merge(const struct mapping *lower, const struct mapping *upper)
+{
+	if (lower->end != upper->start)
+		return false;
+	if (mapping_kind_never_merges(lower->kind) || mapping_kind_never_merges(upper->kind))
+		return false;
+	if (!mapping_same_attributes(lower, upper))
+		return false;
+	/* Linux requires vm_pgoff to continue across the boundary, for files and
+	 * (through the creation address kept in offset) for anonymous memory. */
+	return upper->offset == lower->offset + mapping_len(lower);
+}
+
+struct mapping_path *mapping_path_new(const char *name)
+{
+	size_t len = strlen(name);
+	struct mapping_path *path = malloc(sizeof(*path) + len + 1);
+
+	if (!path)
+		return NULL;
+	path->refs = 1;
+	path->len = len;
+	memcpy(path->name, name, len + 1);
+	return path;
+}
+
+struct mapping_path *mapping_path_get(struct mapping_path *path)
+{
+	if (path)
+		path->refs++;
+	return path;
+}
+
+void mapping_path_put(struct mapping_path *path)
+{
+	if (path && --path->refs == 0)
+		free(path);
+}
