@@ -37,8 +37,9 @@ const struct trapped_syscall trapped_syscalls[] = {
 	  { ARG_ADDR, ARG_SIZE, ARG_PROT, ARG_SIZE, ARG_INT } },
 	{ "shmat", BOTH, FAMILY_SHM, RET_ADDR, 3, { ARG_INT, ARG_ADDR, ARG_SHM_FLAGS } },
 	{ "shmdt", BOTH, FAMILY_SHM, RET_INT, 1, { ARG_ADDR } },
-	{ "ipc", TRAP_I386, FAMILY_SHM, RET_INT, 6,
-	  { ARG_IPC_CALL, ARG_INT, ARG_INT, ARG_ADDR, ARG_ADDR, ARG_INT } },
+	/* the sixth argument only matters to semtimedop, which is not trapped */
+	{ "ipc", TRAP_I386, FAMILY_SHM, RET_INT, 5,
+	  { ARG_IPC_CALL, ARG_INT, ARG_INT, ARG_ADDR, ARG_ADDR } },
 };
 
 const size_t trapped_syscalls_count = sizeof(trapped_syscalls) / sizeof(trapped_syscalls[0]);

@@ -67,6 +67,26 @@ struct trapped_syscall {
 	enum arg_kind args[6];
 };
 
+/*
+ * Whether the kernel declares the argument as a C int (or unsigned int), so
+ * that on x86_64 only its low 32 bits count, whatever the register holds.
+ */
+static inline int arg_kind_is_c_int(enum arg_kind kind)
+{
+	switch (kind) {
+	case ARG_INT:
+	case ARG_FD:
+	case ARG_MADVICE:
+	case ARG_MSYNC_FLAGS:
+	case ARG_MLOCK2_FLAGS:
+	case ARG_MLOCKALL_FLAGS:
+	case ARG_SHM_FLAGS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 extern const struct trapped_syscall trapped_syscalls[];
 extern const size_t trapped_syscalls_count;
 

@@ -20,6 +20,8 @@ static void usage(FILE *f)
 		"  -o, --output=FILE   write the trace to FILE instead of standard error\n"
 		"  -f, --follow-forks  follow children and threads (always on: the filter is\n"
 		"                      inherited, so every descendant must be traced)\n"
+		"      --verify        after every call, compare memtrace's model of the\n"
+		"                      address space with /proc/PID/maps; report differences\n"
 		"  -q, --quiet         do not print notices (randomization, signal deaths)\n"
 		"  -d, --debug         print memtrace's own debugging messages\n"
 		"  -h, --help          print this help and exit\n"
@@ -36,6 +38,7 @@ int main(int argc, char *argv[])
 		{ "output", required_argument, NULL, 'o' },
 		{ "follow-forks", no_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "verify", no_argument, NULL, 'v' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -56,6 +59,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'q':
 			diag.quiet = 1;
+			break;
+		case 'v':
+			sv.service.verify = 1;
 			break;
 		case 'd':
 			diag.debug = 1;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "flags.h"
 #include "printer.h"
@@ -94,6 +95,12 @@ static void format_arg(struct strbuf *sb, enum arg_kind kind, uint64_t v, enum a
 			sb_printf(sb, "|%llu<<16", (unsigned long long)(v >> 16));
 		break;
 	case ARG_OLD_MMAP_ARGS:
+		if (v == 0) {
+			sb_printf(sb, "NULL");
+			break;
+		}
+		sb_printf(sb, "%#llx", (unsigned long long)v);
+		break;
 	case ARG_NONE:
 		sb_printf(sb, "%#llx", (unsigned long long)v);
 		break;
@@ -128,6 +135,18 @@ static void format_result(struct strbuf *sb, const struct syscall_event *ev)
 		sb_printf(sb, " = %lld", (long long)ev->result);
 }
 
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+
+/* How many arguments the call has: mremap's new address only counts when used. */
+static int shown_args(const struct syscall_event *ev)
+{
+	if (ev->row->family == FAMILY_MREMAP && !(ev->args[3] & (MREMAP_FIXED | MREMAP_DONTUNMAP)))
+		return 4;
+	return ev->row->nargs;
+}
+
 void format_event(struct strbuf *sb, const struct syscall_event *ev)
 {
 	const struct trapped_syscall *row = ev->row;
@@ -140,7 +159,7 @@ void format_event(struct strbuf *sb, const struct syscall_event *ev)
 			format_arg(sb, old_mmap_kinds[i], ev->ind_args[i], ev->arch);
 		}
 	} else {
-		for (int i = 0; i < row->nargs; i++) {
+		for (int i = 0; i < shown_args(ev); i++) {
 			if (i)
 				sb_printf(sb, ", ");
 			format_arg(sb, row->args[i], ev->args[i], ev->arch);

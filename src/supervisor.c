@@ -11,15 +11,20 @@
  * Calls that are not trapped never stop the task.
  */
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "supervisor.h"
+#include "proc_maps.h"
+#include "vm_space.h"
 
 /*
  * The program's pid, for the signal handler: the one piece of state a
@@ -105,6 +110,32 @@ static void refuse_foreign_call(pid_t tid, const struct __ptrace_syscall_info *i
 	resume(tid, PTRACE_CONT, 0);
 }
 
+/* The decoded call of tr has its turn: plan it and let it run to its exit stop. */
+static void start_call(struct supervisor *sv, struct tracee *tr)
+{
+	service_entry(&sv->service, tr);
+	resume(tr->tid, PTRACE_SYSCALL, 0);
+}
+
+/* tr's call is over (or tr is gone): the next task waiting on its address space goes. */
+static void end_turn(struct supervisor *sv, struct tracee *tr)
+{
+	struct tracee *next = tr->vm ? vm_space_end_turn(tr->vm, tr) : NULL;
+
+	if (next)
+		start_call(sv, next);
+}
+
+static void forget_task(struct supervisor *sv, pid_t tid)
+{
+	struct tracee *tr = tracee_find(&sv->tracees, tid);
+
+	if (!tr)
+		return;
+	end_turn(sv, tr);
+	tracee_remove(&sv->tracees, tid);
+}
+
 static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 {
 	struct __ptrace_syscall_info info;
@@ -132,13 +163,19 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 		resume(tr->tid, PTRACE_CONT, 0);
 		return;
 	}
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 6; i++) {
 		ev->args[i] = info.seccomp.args[i] & arch_infos[arch].word_mask;
+		if (arg_kind_is_c_int(ev->row->args[i]))
+			ev->args[i] &= UINT32_MAX;
+	}
 	if (ev->row->args[0] == ARG_OLD_MMAP_ARGS &&
 	    tracee_read(tr->tid, ev->args[0], ev->ind_args, sizeof(ev->ind_args)) < 0)
 		ev->ind_fault = 1;
 	tr->in_syscall = 1;
-	resume(tr->tid, PTRACE_SYSCALL, 0);
+	/* msync changes no mapping and may write for long: it needs no turn. */
+	if (tr->vm && ev->row->family != FAMILY_MSYNC && !vm_space_take_turn(tr->vm, tr))
+		return;
+	start_call(sv, tr);
 }
 
 static void on_syscall_exit(struct supervisor *sv, struct tracee *tr)
@@ -158,19 +195,65 @@ static void on_syscall_exit(struct supervisor *sv, struct tracee *tr)
 		if (!info.exit.is_error)
 			ev->result = (int64_t)((uint64_t)ev->result & arch_infos[ev->arch].word_mask);
 	}
+	service_exit(&sv->service, tr);
 	emit(sv, ev);
 	resume(tr->tid, PTRACE_CONT, 0);
+	end_turn(sv, tr);
 }
 
-static void on_new_task(struct supervisor *sv, struct tracee *tr)
+/* Whether two tasks share one address space; event tells when kcmp cannot. */
+static int shares_vm(pid_t a, pid_t b, int event)
 {
-	unsigned long child;
+	long same = syscall(SYS_kcmp, a, b, KCMP_VM, 0L, 0L);
 
-	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0L, &child) == 0 && !tracee_add(&sv->tracees, child))
-		error_msg("out of memory tracking task %lu", child);
+	if (same >= 0)
+		return same == 0;
+	return event != PTRACE_EVENT_FORK;
+}
+
+static void on_new_task(struct supervisor *sv, struct tracee *tr, int event)
+{
+	unsigned long child_tid;
+	struct tracee *child;
+
+	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0L, &child_tid) == 0) {
+		child = tracee_add(&sv->tracees, child_tid);
+		if (!child) {
+			error_msg("out of memory tracking task %lu", child_tid);
+		} else if (!child->linked) {
+			if (tr->vm)
+				child->vm = shares_vm(tr->tid, child_tid, event) ? vm_space_get(tr->vm)
+										  : vm_space_fork(tr->vm);
+			child->linked = 1;
+			if (child->awaiting_parent) {
+				child->awaiting_parent = 0;
+				resume(child->tid, PTRACE_CONT, 0);
+			}
+		}
+	}
 	/* Once several tasks exist, every line says whose it is. */
 	sv->printer.show_pid = 1;
 	resume(tr->tid, PTRACE_CONT, 0);
+}
+
+/* exec gave the task a fresh address space: model it from the kernel's view. */
+static void attach_new_image(struct supervisor *sv, struct tracee *tr)
+{
+	struct user_regs_struct regs;
+	enum arch arch = ARCH_X86_64;
+	int err;
+
+	/* The code segment tells which ABI the new image runs: 0x23 is 32-bit. */
+	if (ptrace(PTRACE_GETREGS, tr->tid, 0L, &regs) == 0 && regs.cs == 0x23)
+		arch = ARCH_I386;
+	vm_space_put(tr->vm);
+	tr->vm = vm_space_from_exec(tr->tid, arch, sv->service.seq, &err);
+	tr->linked = 1;
+	if (!tr->vm)
+		errno_msg(-err, "[pid %d] cannot read the new program's address space; memtrace "
+			  "only observes its calls", (int)tr->tid);
+	else if (sv->service.verify && proc_maps_verify(tr->tid, &tr->vm->as, "exec") == 1)
+		sv->service.problems++;
 }
 
 static void on_exec(struct supervisor *sv, struct tracee *tr)
@@ -183,8 +266,10 @@ static void on_exec(struct supervisor *sv, struct tracee *tr)
 	 */
 	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0L, &former_tid) == 0 &&
 	    (pid_t)former_tid != tr->tid)
-		tracee_remove(&sv->tracees, (pid_t)former_tid);
+		forget_task(sv, (pid_t)former_tid);
+	end_turn(sv, tr);
 	tr->in_syscall = 0;
+	attach_new_image(sv, tr);
 	if (!sv->program_started && tr->tid == sv->program.pid) {
 		sv->program_started = 1;
 		spawn_collect_report(&sv->program);
@@ -194,6 +279,14 @@ static void on_exec(struct supervisor *sv, struct tracee *tr)
 
 static void on_event_stop(struct tracee *tr, int sig)
 {
+	/*
+	 * A new task can report its first stop before its parent's clone
+	 * event: hold it until that event says whose address space it has.
+	 */
+	if (!tr->linked && sig == SIGTRAP) {
+		tr->awaiting_parent = 1;
+		return;
+	}
 	switch (sig) {
 	case SIGSTOP:
 	case SIGTSTP:
@@ -215,7 +308,7 @@ static void on_task_ended(struct supervisor *sv, pid_t tid, int status)
 	/* Killed inside a trapped call: print it unfinished ("= ?"). */
 	if (tr && tr->in_syscall)
 		emit(sv, &tr->call);
-	tracee_remove(&sv->tracees, tid);
+	forget_task(sv, tid);
 	if (tid == sv->program.pid) {
 		sv->program_ended = 1;
 		sv->program_status = status;
@@ -245,7 +338,7 @@ static void on_stop(struct supervisor *sv, pid_t tid, int status)
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE:
-		on_new_task(sv, tr);
+		on_new_task(sv, tr, (unsigned)status >> 16);
 		break;
 	case PTRACE_EVENT_EXEC:
 		on_exec(sv, tr);
@@ -305,10 +398,13 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 	if (err)
 		return err;
 	install_forwarding(sv->program.pid);
-	if (!tracee_add(&sv->tracees, sv->program.pid)) {
+	struct tracee *main_task = tracee_add(&sv->tracees, sv->program.pid);
+	if (!main_task) {
 		error_msg("out of memory");
 		return 1;
 	}
+	/* Its address space is modelled at its exec. */
+	main_task->linked = 1;
 
 	for (;;) {
 		int status;
@@ -328,5 +424,8 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 	}
 	forward_target = 0;
 	tracee_table_destroy(&sv->tracees);
+	if (sv->service.problems)
+		error_msg("%lu internal error(s) or --verify difference(s): see above",
+			  sv->service.problems);
 	return final_status(sv);
 }

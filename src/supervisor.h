@@ -2,12 +2,14 @@
 #define MEMTRACE_SUPERVISOR_H
 
 #include "printer.h"
+#include "service.h"
 #include "spawn.h"
 #include "tracee.h"
 
 struct supervisor {
 	struct tracee_table tracees;
 	struct printer printer;
+	struct service service;
 	struct spawned program;	/* the program memtrace started */
 	int program_started;	/* its first exec succeeded */
 	int program_ended;

@@ -6,6 +6,15 @@
 #include <unistd.h>
 
 #include "tracee.h"
+#include "vm_space.h"
+
+static void tracee_free(struct tracee *tr)
+{
+	if (!tr)
+		return;
+	vm_space_put(tr->vm);
+	free(tr);
+}
 
 void tracee_table_init(struct tracee_table *t)
 {
@@ -18,7 +27,7 @@ void tracee_table_init(struct tracee_table *t)
 void tracee_table_destroy(struct tracee_table *t)
 {
 	for (size_t i = 0; i < t->cap; i++)
-		free(t->slots[i]);
+		tracee_free(t->slots[i]);
 	free(t->slots);
 	tracee_table_init(t);
 }
@@ -96,7 +105,7 @@ void tracee_remove(struct tracee_table *t, pid_t tid)
 			break;
 	if (!t->slots[i])
 		return;
-	free(t->slots[i]);
+	tracee_free(t->slots[i]);
 	t->slots[i] = NULL;
 	t->count--;
 	/* Re-insert the rest of the probe run so later lookups still find them. */

@@ -4,14 +4,33 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #include "syscall_event.h"
+
+struct vm_space;
+
+/* What memtrace decided at a call's entry, for its exit to carry through. */
+struct call_plan {
+	int rewritten;			/* registers changed: restore them at exit */
+	struct user_regs_struct regs;	/* as the program left them at entry */
+	int placed;			/* memtrace chose the address */
+	int reserved;			/* ... and put the mapping in the model already */
+	uint64_t chosen;		/* that address */
+	uint64_t len;			/* page-aligned length placed there */
+};
 
 /* One traced task (a thread or a process), as the wait loop knows it. */
 struct tracee {
 	pid_t tid;
 	int in_syscall;			/* between a seccomp stop and its exit stop */
 	struct syscall_event call;	/* valid while in_syscall */
+	struct call_plan plan;		/* valid while in_syscall */
+	struct vm_space *vm;		/* its address space; NULL until known */
+	int linked;			/* its address space is known (parent's event seen) */
+	int awaiting_parent;		/* held at its first stop until then */
+	struct tracee *next_waiting;	/* in vm->waiting_head's queue */
+	int waiting;			/* queued for its turn (see vm_space.h) */
 };
 
 /* All traced tasks, by tid: an open-addressing hash table that grows. */

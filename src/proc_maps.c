@@ -1,0 +1,311 @@
+/*
+ * The kernel's view of an address space: /proc/PID/maps. memtrace reads it
+ * at each exec (the one moment the kernel, not memtrace, placed mappings:
+ * the program, its interpreter, the stack, vdso) and, under --verify, after
+ * every serviced call to prove the model right.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "mm/brk.h"
+#include "proc_maps.h"
+
+/* Reads a whole /proc file; *len gets its size. Returns 0 or -errno. */
+static int read_proc_file(const char *path, char **text, size_t *len)
+{
+	size_t cap = 16384, used = 0;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0 || !buf) {
+		int err = fd < 0 ? -errno : -ENOMEM;
+
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	while ((n = read(fd, buf + used, cap - used - 1)) > 0) {
+		used += n;
+		if (used + 1 == cap) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger) {
+				n = -1;
+				errno = ENOMEM;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (n < 0) {
+		int err = -errno;
+
+		free(buf);
+		return err;
+	}
+	buf[used] = '\0';
+	*text = buf;
+	*len = used;
+	return 0;
+}
+
+/* Returns 0 or -errno. */
+int proc_maps_read(pid_t pid, struct proc_maps *maps)
+{
+	char path[64];
+	size_t len, lines = 0;
+	char *line, *next;
+	int err;
+
+	memset(maps, 0, sizeof(*maps));
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	err = read_proc_file(path, &maps->text, &len);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < len; i++)
+		lines += maps->text[i] == '\n';
+	maps->entries = calloc(lines + 1, sizeof(*maps->entries));
+	if (!maps->entries) {
+		proc_maps_free(maps);
+		return -ENOMEM;
+	}
+	for (line = maps->text; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (next[-1] == '\n')
+			next[-1] = '\0';
+		if (maps_parse_line(line, &maps->entries[maps->count]) < 0) {
+			proc_maps_free(maps);
+			return -EINVAL;
+		}
+		maps->count++;
+	}
+	return 0;
+}
+
+void proc_maps_free(struct proc_maps *maps)
+{
+	free(maps->text);
+	free(maps->entries);
+	memset(maps, 0, sizeof(*maps));
+}
+
+static enum mapping_kind kind_of_entry(const struct maps_entry *e, const char *exe)
+{
+	static const struct {
+		const char *name;
+		enum mapping_kind kind;
+	} special[] = {
+		{ "[heap]", MAPPING_KIND_HEAP }, { "[stack]", MAPPING_KIND_STACK },
+		{ "[vdso]", MAPPING_KIND_VDSO }, { "[vvar]", MAPPING_KIND_VVAR },
+		{ "[vvar_vclock]", MAPPING_KIND_VVAR_VCLOCK },
+		{ "[vsyscall]", MAPPING_KIND_VSYSCALL },
+	};
+
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		if (strcmp(e->name, special[i].name) == 0)
+			return special[i].kind;
+	if (!e->name[0])
+		return MAPPING_KIND_ANON;
+	if (strcmp(e->name, exe) == 0)
+		return MAPPING_KIND_EXE;
+	/* Everything else the kernel mapped before the first instruction is the interpreter. */
+	return MAPPING_KIND_LIB;
+}
+
+/* Reads fields of /proc/PID/stat, numbered as in proc(5). Returns 0 or -errno. */
+int proc_stat_fields(pid_t pid, const int *numbers, uint64_t *values, int count)
+{
+	char path[64], *text, *p;
+	size_t len;
+	int err, field, found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	err = read_proc_file(path, &text, &len);
+	if (err < 0)
+		return err;
+	/* The command name (field 2) may hold spaces and parentheses. */
+	p = strrchr(text, ')');
+	for (field = 2; p && *p && found < count; p++) {
+		if (*p != ' ')
+			continue;
+		field++;
+		for (int i = 0; i < count; i++)
+			if (numbers[i] == field) {
+				values[i] = strtoull(p + 1, NULL, 10);
+				found++;
+			}
+	}
+	free(text);
+	return found == count ? 0 : -EINVAL;
+}
+
+/* Returns 0 or -errno. */
+int proc_maps_entry_at(pid_t pid, uint64_t addr, struct maps_entry *entry, char *name,
+		       size_t name_size)
+{
+	struct proc_maps maps;
+	int err = proc_maps_read(pid, &maps);
+
+	if (err < 0)
+		return err;
+	err = -ENOENT;
+	for (size_t i = 0; i < maps.count; i++) {
+		if (maps.entries[i].start <= addr && addr < maps.entries[i].end) {
+			*entry = maps.entries[i];
+			snprintf(name, name_size, "%s", entry->name);
+			entry->name = name;
+			err = 0;
+			break;
+		}
+	}
+	proc_maps_free(&maps);
+	return err;
+}
+
+/* Returns 0 or -errno. */
+int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_space *as)
+{
+	struct as_layout layout;
+	struct proc_maps maps;
+	char exe_link[64], exe[4096];
+	ssize_t n;
+	uint64_t start_brk;
+	int err;
+
+	snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", (int)pid);
+	n = readlink(exe_link, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	static const int start_brk_field[] = { 47 };
+
+	err = proc_stat_fields(pid, start_brk_field, &start_brk, 1);
+	if (err < 0)
+		return err;
+	err = proc_maps_read(pid, &maps);
+	if (err < 0)
+		return err;
+	as_layout_default(&layout, arch);
+	layout.brk_start = start_brk;
+	err = as_init(as, &layout);
+	if (err < 0)
+		goto out;
+	as_set_brk_start(as, start_brk);
+	for (size_t i = 0; i < maps.count; i++) {
+		const struct maps_entry *e = &maps.entries[i];
+		struct mapping m;
+
+		memset(&m, 0, sizeof(m));
+		m.kind = kind_of_entry(e, exe);
+		if (m.kind == MAPPING_KIND_VSYSCALL) {
+			/* A gate page above task_size, not a VMA: only counted. */
+			as->gate_count++;
+			continue;
+		}
+		m.start = e->start;
+		m.end = e->end;
+		m.prot = e->prot;
+		m.max_prot = PROT_READ | PROT_WRITE | PROT_EXEC;
+		m.offset = e->offset;
+		m.created_by = seq;
+		if (e->shared)
+			m.flags |= MAPPING_SHARED;
+		if (e->inode == 0)
+			m.flags |= MAPPING_ANON;
+		if (m.kind == MAPPING_KIND_STACK)
+			m.flags |= MAPPING_GROWSDOWN;
+		if (m.kind == MAPPING_KIND_VDSO || m.kind == MAPPING_KIND_VVAR ||
+		    m.kind == MAPPING_KIND_VVAR_VCLOCK)
+			m.flags |= MAPPING_DONTEXPAND;
+		m.backing.dev_major = e->dev_major;
+		m.backing.dev_minor = e->dev_minor;
+		m.backing.inode = e->inode;
+		m.backing.file_id = e->inode;
+		if (e->inode) {
+			m.backing.path = mapping_path_new(e->name);
+			if (!m.backing.path) {
+				err = -ENOMEM;
+				goto fail;
+			}
+		}
+		err = as_insert(as, &m);
+		mapping_path_put(m.backing.path);
+		if (err < 0)
+			goto fail;
+	}
+	err = 0;
+	goto out;
+fail:
+	as_destroy(as);
+out:
+	proc_maps_free(&maps);
+	return err;
+}
+
+/*
+ * Linux names anonymous memory "[heap]" by where it lies against the break,
+ * and the rule changed between kernels (6.1 and 6.18 disagree on the .bss
+ * page next to the heap): compare heap and plain anonymous memory alike.
+ */
+static void forget_heap_names(struct maps_entry *entries, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(entries[i].name, "[heap]") == 0)
+			entries[i].name = "";
+}
+
+static void print_entries(const char *title, const struct maps_entry *entries, size_t count)
+{
+	char line[MAPS_LINE_MAX(4096)];
+
+	fprintf(stderr, "  %s:\n", title);
+	for (size_t i = 0; i < count; i++) {
+		maps_format_line(&entries[i], line, sizeof(line));
+		fprintf(stderr, "    %s", line);
+	}
+}
+
+/* Returns 0 (same), 1 (different, reported) or -errno. */
+int proc_maps_verify(pid_t pid, const struct address_space *as, const char *what)
+{
+	struct proc_maps kernel;
+	struct maps_entry *model = NULL;
+	struct maps_difference diff;
+	size_t count = 0, cap = as_map_count(as) + 1;
+	int err;
+
+	err = proc_maps_read(pid, &kernel);
+	if (err < 0)
+		return err;
+	model = calloc(cap, sizeof(*model));
+	if (!model) {
+		proc_maps_free(&kernel);
+		return -ENOMEM;
+	}
+	for (const struct mapping *m = as_first(as); m && count < cap; m = as_next(as, m))
+		maps_entry_from_mapping(m, &model[count++]);
+	/* The vsyscall page is a gate above task_size, not part of the model. */
+	if (kernel.count && strcmp(kernel.entries[kernel.count - 1].name, "[vsyscall]") == 0)
+		kernel.count--;
+	forget_heap_names(model, count);
+	forget_heap_names(kernel.entries, kernel.count);
+	err = maps_compare(model, count, kernel.entries, kernel.count, &diff);
+	if (err == 1) {
+		error_msg("--verify: after %s, the model of pid %d differs from the kernel at "
+			  "%#llx (%s)", what, (int)pid, (unsigned long long)diff.addr, diff.what);
+		print_entries("memtrace's model", model, count);
+		print_entries("the kernel (/proc/PID/maps)", kernel.entries, kernel.count);
+	}
+	free(model);
+	proc_maps_free(&kernel);
+	return err;
+}

@@ -1,0 +1,584 @@
+/*
+ * Servicing the memory calls against the model.
+ *
+ *   entry:  mmap/mmap2/old_mmap without MAP_FIXED  -> memtrace picks the
+ *           address (as_get_unmapped_area) and rewrites the call to
+ *           MAP_FIXED_NOREPLACE there (old_mmap becomes mmap2);
+ *           mremap that must move                 -> memtrace picks the new
+ *           place and rewrites it to MREMAP_FIXED.
+ *   exit:   the argument registers are restored (the ABI promises the
+ *           program they survive the call), the call's effect is applied to
+ *           the model, and the model's own answer is checked against the
+ *           kernel's: any disagreement is reported as an internal error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "mm/brk.h"
+#include "mm/change.h"
+#include "mm/remap.h"
+#include "proc_maps.h"
+#include "service.h"
+#include "vm_space.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x3
+#endif
+#ifndef MAP_SYNC
+#define MAP_SYNC 0x80000
+#endif
+/* What MAP_SHARED_VALIDATE accepts besides MAP_SYNC (the kernel's LEGACY_MAP_MASK). */
+#define LEGACY_MAP_MASK (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | \
+			 MAP_EXECUTABLE | 0x4000000 /* MAP_UNINITIALIZED */ | MAP_GROWSDOWN | \
+			 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | \
+			 MAP_HUGETLB)
+#define I386_NR_MMAP2 192
+
+/* The six arguments as the program passed them (old_mmap: from its block). */
+static void call_args(const struct syscall_event *ev, uint64_t args[6])
+{
+	for (int i = 0; i < 6; i++)
+		args[i] = ev->row->family == FAMILY_OLD_MMAP ? ev->ind_args[i] : ev->args[i];
+}
+
+/* Where each argument lives in the 64-bit register view of either ABI. */
+static unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i)
+{
+	unsigned long long *x86_64[6] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };
+	unsigned long long *i386[6] = { &r->rbx, &r->rcx, &r->rdx, &r->rsi, &r->rdi, &r->rbp };
+
+	return arch == ARCH_I386 ? i386[i] : x86_64[i];
+}
+
+static void internal_error(struct service *svc, const struct tracee *tr, const char *what,
+			   int64_t model, int64_t kernel)
+{
+	svc->problems++;
+	error_msg("internal error: [pid %d] %s: the model says %#llx (%lld), the kernel %#llx (%lld)",
+		  (int)tr->tid, what, (unsigned long long)model, (long long)model,
+		  (unsigned long long)kernel, (long long)kernel);
+}
+
+/* Starts the rewrite of a call: saves the registers. Returns 0 or -errno. */
+static int begin_rewrite(struct tracee *tr, struct user_regs_struct *regs)
+{
+	if (ptrace(PTRACE_GETREGS, tr->tid, 0L, regs) < 0)
+		return -errno;
+	tr->plan.regs = *regs;
+	return 0;
+}
+
+static int finish_rewrite(struct tracee *tr, struct user_regs_struct *regs)
+{
+	if (ptrace(PTRACE_SETREGS, tr->tid, 0L, regs) < 0)
+		return -errno;
+	tr->plan.rewritten = 1;
+	return 0;
+}
+
+/* The model's mapping for an mmap the kernel is about to make. Returns 0 or -errno. */
+static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uint64_t prot,
+		      uint64_t flags, int fd, uint64_t off_bytes, uint64_t seq, struct mapping *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->start = start;
+	m->end = start + len;
+	m->prot = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+	m->max_prot = PROT_READ | PROT_WRITE | PROT_EXEC;
+	m->created_by = seq;
+	m->flags = tr->vm->as.def_flags;
+	if ((flags & 0xf) != MAP_PRIVATE)
+		m->flags |= MAPPING_SHARED;
+	if (flags & MAP_GROWSDOWN)
+		m->flags |= MAPPING_GROWSDOWN;
+	if (flags & MAP_LOCKED)
+		m->flags |= MAPPING_LOCKED;
+	if (flags & MAP_NORESERVE)
+		m->flags |= MAPPING_NORESERVE;
+	if (flags & MAP_ANONYMOUS) {
+		m->flags |= MAPPING_ANON;
+		m->kind = MAPPING_KIND_ANON;
+		/* Linux backs each shared anonymous mapping with a file of its own. */
+		if (m->flags & MAPPING_SHARED)
+			m->backing.file_id = (1ull << 63) | seq;
+		return 0;
+	}
+
+	char path[64], target[4096], info[256];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tr->tid, fd);
+	if (stat(path, &st) < 0)
+		return -errno;
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	m->kind = MAPPING_KIND_FILE;
+	m->offset = off_bytes;
+	m->backing.dev_major = major(st.st_dev);
+	m->backing.dev_minor = minor(st.st_dev);
+	m->backing.inode = st.st_ino;
+	m->backing.file_id = st.st_ino;
+	/* A shared mapping of a file not open for writing may never become writable. */
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)tr->tid, fd);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		unsigned long fl;
+
+		while (fgets(info, sizeof(info), f))
+			if (sscanf(info, "flags: %lo", &fl) == 1 && (fl & O_ACCMODE) == O_RDONLY &&
+			    (m->flags & MAPPING_SHARED))
+				m->max_prot &= ~PROT_WRITE;
+		fclose(f);
+	}
+	m->backing.path = mapping_path_new(target);
+	return m->backing.path ? 0 : -ENOMEM;
+}
+
+static void plan_mmap(struct service *svc, struct tracee *tr)
+{
+	struct syscall_event *ev = &tr->call;
+	int old_mmap = ev->row->family == FAMILY_OLD_MMAP;
+	struct user_regs_struct regs;
+	struct mapping proto;
+	uint64_t a[6], len, off_bytes, chosen;
+
+	call_args(ev, a);
+	len = mm_page_align(a[1]);
+	off_bytes = ev->nr == I386_NR_MMAP2 && ev->arch == ARCH_I386 ? a[5] << 12 : a[5];
+	/*
+	 * Leave to the kernel what memtrace does not place: fixed addresses
+	 * (the model follows at exit), MAP_32BIT and huge pages (other
+	 * placement rules), and calls that fail before placement.
+	 */
+	if ((a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_32BIT | MAP_HUGETLB)) ||
+	    (a[3] & 0xf) < MAP_SHARED || (a[3] & 0xf) > 3 || a[1] == 0 || len == 0 ||
+	    (old_mmap && (ev->ind_fault || (a[5] & 0xfff))))
+		return;
+	/* MAP_SHARED_VALIDATE refuses MAP_FIXED_NOREPLACE; unknown flags are EOPNOTSUPP. */
+	if ((a[3] & 0xf) == MAP_SHARED_VALIDATE && (a[3] & ~(LEGACY_MAP_MASK | MAP_SYNC)))
+		return;
+	if (as_get_unmapped_area(&tr->vm->as, a[0], len, &chosen) < 0)
+		return;
+	if (mmap_proto(tr, chosen, len, a[2], a[3], (int)a[4], off_bytes, svc->seq, &proto) < 0)
+		return;	/* a bad fd: the kernel says EBADF */
+	if (begin_rewrite(tr, &regs) < 0)
+		goto out;
+	if (old_mmap)
+		regs.orig_rax = I386_NR_MMAP2;
+	*arg_reg(&regs, ev->arch, 0) = chosen;
+	*arg_reg(&regs, ev->arch, 1) = a[1];
+	*arg_reg(&regs, ev->arch, 2) = a[2];
+	/* The model knows the range is free, so MAP_FIXED there replaces nothing. */
+	*arg_reg(&regs, ev->arch, 3) =
+		a[3] | ((a[3] & 0xf) == MAP_SHARED_VALIDATE ? MAP_FIXED : MAP_FIXED_NOREPLACE);
+	*arg_reg(&regs, ev->arch, 4) = a[4];
+	*arg_reg(&regs, ev->arch, 5) = old_mmap ? a[5] >> 12 : a[5];
+	if (finish_rewrite(tr, &regs) < 0)
+		goto out;
+	tr->plan.placed = 1;
+	tr->plan.chosen = chosen;
+	tr->plan.len = len;
+	/* Reserve it now: another thread's call may be placed before this one returns. */
+	tr->plan.reserved = as_insert(&tr->vm->as, &proto) == 0;
+out:
+	mapping_path_put(proto.backing.path);
+}
+
+static void plan_mremap(struct service *svc, struct tracee *tr)
+{
+	struct syscall_event *ev = &tr->call;
+	uint64_t addr = ev->args[0], old_len = mm_page_align(ev->args[1]);
+	uint64_t new_len = mm_page_align(ev->args[2]), flags = ev->args[3], chosen;
+	struct user_regs_struct regs;
+
+	(void)svc;
+	/* Only a move the kernel would place itself: MAYMOVE, not FIXED, growing. */
+	if (flags != MREMAP_MAYMOVE || !new_len || new_len <= old_len || !mm_page_aligned(addr) ||
+	    as_can_expand(&tr->vm->as, addr, old_len, new_len) != -ENOMEM)
+		return;
+	if (as_get_unmapped_area(&tr->vm->as, 0, new_len, &chosen) < 0 ||
+	    begin_rewrite(tr, &regs) < 0)
+		return;
+	*arg_reg(&regs, ev->arch, 3) = flags | MREMAP_FIXED;
+	*arg_reg(&regs, ev->arch, 4) = chosen;
+	if (finish_rewrite(tr, &regs) < 0)
+		return;
+	tr->plan.placed = 1;
+	tr->plan.chosen = chosen;
+	tr->plan.len = new_len;
+}
+
+void service_entry(struct service *svc, struct tracee *tr)
+{
+	memset(&tr->plan, 0, sizeof(tr->plan));
+	if (!tr->vm)
+		return;
+	svc->seq++;
+	switch (tr->call.row->family) {
+	case FAMILY_MMAP:
+	case FAMILY_OLD_MMAP:
+		plan_mmap(svc, tr);
+		break;
+	case FAMILY_MREMAP:
+		plan_mremap(svc, tr);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Puts back the argument registers the call's rewrite changed, keeping its result. */
+static void restore_registers(struct tracee *tr)
+{
+	struct user_regs_struct regs;
+
+	if (!tr->plan.rewritten || ptrace(PTRACE_GETREGS, tr->tid, 0L, &regs) < 0)
+		return;
+	for (int i = 0; i < 6; i++)
+		*arg_reg(&regs, tr->call.arch, i) = *arg_reg(&tr->plan.regs, tr->call.arch, i);
+	regs.orig_rax = tr->plan.regs.orig_rax;
+	if (ptrace(PTRACE_SETREGS, tr->tid, 0L, &regs) < 0 && errno != ESRCH)
+		errno_msg(errno, "[pid %d] cannot restore registers", (int)tr->tid);
+}
+
+static int shared_anonymous(uint64_t flags)
+{
+	return (flags & MAP_ANONYMOUS) && (flags & 0xf) != MAP_PRIVATE;
+}
+
+/*
+ * The kernel backs shared anonymous memory with a file of its own
+ * ("/dev/zero (deleted)" on shmem) whose inode only it knows: take it from
+ * /proc once the mapping exists. Returns 0 or -errno.
+ */
+static int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *m)
+{
+	struct maps_entry e;
+	char name[4096];
+	int err = proc_maps_entry_at(tr->tid, addr, &e, name, sizeof(name));
+
+	if (err < 0)
+		return err;
+	m->backing.dev_major = e.dev_major;
+	m->backing.dev_minor = e.dev_minor;
+	m->backing.inode = e.inode;
+	m->backing.file_id = e.inode;
+	mapping_path_put(m->backing.path);
+	m->backing.path = mapping_path_new(name);
+	return m->backing.path ? 0 : -ENOMEM;
+}
+
+static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
+{
+	struct syscall_event *ev = &tr->call;
+	struct call_plan *plan = &tr->plan;
+	uint64_t a[6], len;
+	struct mapping proto;
+
+	if (syscall_result_is_error(result)) {
+		if (plan->reserved)
+			as_unmap(&tr->vm->as, plan->chosen, plan->len);
+		if (result == -EEXIST && plan->placed)
+			internal_error(svc, tr, "mmap at a place the model thinks free", 0, result);
+		return;
+	}
+	call_args(ev, a);
+	if (plan->placed) {
+		if ((uint64_t)result != plan->chosen)
+			internal_error(svc, tr, "mmap placement", plan->chosen, result);
+		if (plan->reserved && !shared_anonymous(a[3]))
+			return;
+	}
+	len = mm_page_align(a[1]);
+	if (mmap_proto(tr, result, len, a[2], a[3], (int)a[4],
+		       ev->nr == I386_NR_MMAP2 && ev->arch == ARCH_I386 ? a[5] << 12 : a[5],
+		       svc->seq, &proto) < 0 ||
+	    (shared_anonymous(a[3]) && take_kernel_backing(tr, result, &proto) < 0) ||
+	    as_insert(&tr->vm->as, &proto) < 0)
+		internal_error(svc, tr, "mmap cannot be added to the model", 0, result);
+	mapping_path_put(proto.backing.path);
+}
+
+static void commit_mremap(struct service *svc, struct tracee *tr, int64_t result)
+{
+	struct address_space *as = &tr->vm->as;
+	uint64_t addr = tr->call.args[0], old_len = mm_page_align(tr->call.args[1]);
+	uint64_t new_len = mm_page_align(tr->call.args[2]), flags = tr->call.args[3];
+	int err = 0;
+
+	if (syscall_result_is_error(result))
+		return;
+	if (tr->plan.placed && (uint64_t)result != tr->plan.chosen)
+		internal_error(svc, tr, "mremap placement", tr->plan.chosen, result);
+	if ((uint64_t)result == addr) {
+		if (new_len < old_len)
+			err = as_unmap(as, addr + new_len, old_len - new_len);
+		else if (new_len > old_len)
+			err = as_expand(as, addr, old_len, new_len);
+	} else {
+		err = as_move(as, addr, old_len, result, new_len,
+			      flags & MREMAP_DONTUNMAP ? AS_MOVE_KEEP_OLD : 0, svc->seq);
+	}
+	if (err < 0)
+		internal_error(svc, tr, "mremap on the model", err, result);
+}
+
+/* Compares the model's verdict with the kernel's result (0 or -errno). */
+static void check_same(struct service *svc, struct tracee *tr, int model, int64_t kernel)
+{
+	if (model != (syscall_result_is_error(kernel) ? kernel : 0))
+		internal_error(svc, tr, tr->call.row->name, model, kernel);
+}
+
+static int model_mlockall(struct address_space *as, uint64_t flags)
+{
+	struct as_change chg;
+
+	if (!flags || (flags & ~7ull) || flags == MCL_ONFAULT)
+		return -EINVAL;
+	if (flags & MCL_FUTURE)
+		as->def_flags |= MAPPING_LOCKED | (flags & MCL_ONFAULT ? MAPPING_LOCKONFAULT : 0);
+	if (!(flags & MCL_CURRENT))
+		return 0;
+	as_change_for_mlock(&chg, MAPPING_LOCKED | (flags & MCL_ONFAULT ? MAPPING_LOCKONFAULT : 0));
+	chg.holes = AS_HOLES_SKIP;
+	as_change_range(as, 0, as->layout.task_size, &chg, NULL);
+	return 0;
+}
+
+static int model_munlockall(struct address_space *as)
+{
+	struct as_change chg;
+
+	as->def_flags &= ~MAPPING_LOCK_MASK;
+	as_change_for_mlock(&chg, 0);
+	chg.holes = AS_HOLES_SKIP;
+	as_change_range(as, 0, as->layout.task_size, &chg, NULL);
+	return 0;
+}
+
+/* mlock, mlock2, munlock: the start may be unaligned; the range widens to pages. */
+static int model_mlock(struct address_space *as, const struct syscall_event *ev)
+{
+	uint64_t start = ev->args[0] & MM_PAGE_MASK;
+	uint64_t len = mm_page_align(ev->args[1] + (ev->args[0] - start));
+	uint32_t lock = strcmp(ev->row->name, "munlock") ? MAPPING_LOCKED : 0;
+	struct as_change chg;
+
+	if (strcmp(ev->row->name, "mlock2") == 0) {
+		if (ev->args[2] & ~1ull)
+			return -EINVAL;
+		if (ev->args[2])
+			lock |= MAPPING_LOCKONFAULT;
+	}
+	if (ev->args[1] && !len)
+		return -ENOMEM;
+	as_change_for_mlock(&chg, lock);
+	return as_change_range(as, start, len, &chg, NULL);
+}
+
+/*
+ * mprotect's checks before it looks at any mapping, in the kernel's order.
+ * Returns -errno, 0 for a successful no-op (len 0), or 1 to go on.
+ */
+static int mprotect_precheck(uint64_t start, uint64_t len, uint64_t prot)
+{
+	uint64_t grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+
+	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || !mm_page_aligned(start))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	len = mm_page_align(len);
+	if (!len || start + len <= start)
+		return -ENOMEM;
+	if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC | 0x8 /* PROT_SEM */ |
+			       PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	return 1;
+}
+
+/*
+ * Page-only advice that the kernel still refuses per mapping: what it may
+ * not drop or age (VM_LOCKED, VM_PFNMAP), and MADV_FREE on anything but
+ * private anonymous memory.
+ */
+static int check_lru_advice(const struct mapping *current, const struct mapping *proposed,
+			    void *ctx)
+{
+	int advice = (int)(intptr_t)ctx;
+
+	(void)proposed;
+	if (current->flags & MAPPING_LOCKED || mapping_is_vm_special(current))
+		return -EINVAL;
+	if (advice == MADV_FREE &&
+	    ((current->flags & MAPPING_SHARED) || !(current->flags & MAPPING_ANON)))
+		return -EINVAL;
+	return AS_CHECK_APPLY;
+}
+
+static void add_madvise_page_checks(struct as_change *chg, int advice)
+{
+	if (chg->check)
+		return;
+	if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_COLD ||
+	    advice == MADV_PAGEOUT) {
+		chg->check = check_lru_advice;
+		chg->check_ctx = (void *)(intptr_t)advice;
+	}
+}
+
+static void commit_change(struct service *svc, struct tracee *tr, int64_t result)
+{
+	struct address_space *as = &tr->vm->as;
+	const struct syscall_event *ev = &tr->call;
+	const char *name = ev->row->name;
+	struct as_change chg;
+	int model;
+
+	switch (ev->row->family) {
+	case FAMILY_MUNMAP:
+		model = as_unmap(as, ev->args[0], ev->args[1]);
+		break;
+	case FAMILY_MPROTECT:
+		model = mprotect_precheck(ev->args[0], ev->args[1], ev->args[2]);
+		if (model <= 0)
+			break;
+		if (ev->args[2] & ~7ull) {
+			/* PROT_GROWSDOWN/GROWSUP, or bits the kernel refuses */
+			if (!syscall_result_is_error(result))
+				vm_space_resync(tr->vm, tr->tid, svc->seq);
+			return;
+		}
+		/* A pkey_mprotect refused for its key changes nothing. */
+		if (strcmp(name, "pkey_mprotect") == 0 && syscall_result_is_error(result) &&
+		    result != -ENOMEM && result != -EACCES)
+			return;
+		model = as_protect(as, ev->args[0], ev->args[1], ev->args[2], NULL);
+		break;
+	case FAMILY_MADVISE:
+		model = as_change_for_madvise(&chg, (int)ev->args[2]);
+		if (model == 0) {
+			add_madvise_page_checks(&chg, (int)ev->args[2]);
+			model = as_change_range(as, ev->args[0], ev->args[1], &chg, NULL);
+		}
+		break;
+	case FAMILY_MLOCK:
+		if (strcmp(name, "mlockall") == 0)
+			model = model_mlockall(as, ev->args[0]);
+		else if (strcmp(name, "munlockall") == 0)
+			model = model_munlockall(as);
+		else
+			model = model_mlock(as, ev);
+		/*
+		 * RLIMIT_MEMLOCK and CAP_IPC_LOCK are the kernel's to judge
+		 * (ENOMEM, EPERM, EAGAIN): where it refused what the model
+		 * allowed, take its view.
+		 */
+		if (model == 0 && syscall_result_is_error(result)) {
+			debug_msg("[pid %d] %s refused by the kernel's lock limits", (int)tr->tid, name);
+			vm_space_resync(tr->vm, tr->tid, svc->seq);
+			return;
+		}
+		break;
+	default:
+		return;
+	}
+	check_same(svc, tr, model, result);
+}
+
+/*
+ * Linux's check_data_rlimit, made before brk grows or shrinks: the heap plus
+ * the data segment may not pass RLIMIT_DATA.
+ */
+static int brk_over_data_limit(const struct tracee *tr, uint64_t requested)
+{
+	static const int data_fields[] = { 45, 46 };	/* start_data, end_data */
+	const struct address_space *as = &tr->vm->as;
+	uint64_t data[2];
+	struct rlimit lim;
+
+	if (requested < as->layout.brk_start || prlimit(tr->tid, RLIMIT_DATA, NULL, &lim) < 0 ||
+	    lim.rlim_cur == RLIM_INFINITY ||
+	    proc_stat_fields(tr->tid, data_fields, data, 2) < 0)
+		return 0;
+	return (requested - as->layout.brk_start) + (data[1] - data[0]) > lim.rlim_cur;
+}
+
+void service_exit(struct service *svc, struct tracee *tr)
+{
+	struct syscall_event *ev = &tr->call;
+	int64_t result = ev->result;
+
+	restore_registers(tr);
+	if (!tr->vm || !ev->has_result)
+		return;
+	switch (ev->row->family) {
+	case FAMILY_BRK: {
+		uint64_t model = tr->vm->as.brk_current;
+
+		if (!brk_over_data_limit(tr, ev->args[0]) &&
+		    as_brk(&tr->vm->as, ev->args[0], svc->seq, &model) < 0)
+			break;
+		if (model != (uint64_t)result)
+			internal_error(svc, tr, "brk", model, result);
+		break;
+	}
+	case FAMILY_MMAP:
+	case FAMILY_OLD_MMAP:
+		commit_mmap(svc, tr, result);
+		break;
+	case FAMILY_MREMAP:
+		commit_mremap(svc, tr, result);
+		break;
+	case FAMILY_MUNMAP:
+	case FAMILY_MPROTECT:
+	case FAMILY_MADVISE:
+	case FAMILY_MLOCK:
+		commit_change(svc, tr, result);
+		break;
+	case FAMILY_MSYNC:
+	case FAMILY_MBIND:
+		/* no change to what /proc/PID/maps shows */
+		break;
+	case FAMILY_REMAP_FILE_PAGES:
+	case FAMILY_SHM:
+		/*
+		 * The model does not compute these itself yet: take the kernel's
+		 * view, even after a failure (ipc(SHMAT) attaches the segment and
+		 * then fails with EFAULT if it cannot store the address).
+		 */
+		vm_space_resync(tr->vm, tr->tid, svc->seq);
+		break;
+	}
+	if (svc->verify && !tr->vm->diverged) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s (event %llu)", ev->row->name,
+			 (unsigned long long)svc->seq);
+		if (proc_maps_verify(tr->tid, &tr->vm->as, what) == 1) {
+			svc->problems++;
+			/* One report per address space; the model follows the kernel from here. */
+			tr->vm->diverged = 1;
+			vm_space_resync(tr->vm, tr->tid, svc->seq);
+		}
+	}
+}

@@ -1,0 +1,26 @@
+#ifndef MEMTRACE_SERVICE_H
+#define MEMTRACE_SERVICE_H
+
+#include <stdint.h>
+
+#include "tracee.h"
+
+/*
+ * memtrace as the authority over the address space: at a call's entry it
+ * decides (placement: where a new or moved mapping goes) and rewrites the
+ * call so the kernel carries that out; at the exit it commits the effect to
+ * the model and checks that the kernel did exactly what the model says.
+ */
+struct service {
+	int verify;		/* compare with /proc/PID/maps after every call */
+	uint64_t seq;		/* events serviced so far: the model's created_by */
+	unsigned long problems;	/* internal errors and --verify differences */
+};
+
+/* At the seccomp stop, before the call runs. */
+void service_entry(struct service *svc, struct tracee *tr);
+
+/* At the exit stop, once the kernel's result is in tr->call. */
+void service_exit(struct service *svc, struct tracee *tr);
+
+#endif

@@ -1,0 +1,128 @@
+#include <errno.h>
+#include <stdlib.h>
+
+#include "mm/address_space.h"
+#include "proc_maps.h"
+#include "tracee.h"
+#include "vm_space.h"
+
+static enum as_arch model_arch(enum arch arch)
+{
+	return arch == ARCH_I386 ? AS_ARCH_I386 : AS_ARCH_X86_64;
+}
+
+struct vm_space *vm_space_from_exec(pid_t pid, enum arch arch, uint64_t seq, int *err)
+{
+	struct vm_space *vm = calloc(1, sizeof(*vm));
+
+	if (!vm) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = proc_maps_load(pid, model_arch(arch), seq, &vm->as);
+	if (*err < 0) {
+		free(vm);
+		return NULL;
+	}
+	vm->refs = 1;
+	vm->arch = arch;
+	return vm;
+}
+
+struct vm_space *vm_space_fork(const struct vm_space *parent)
+{
+	struct vm_space *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		return NULL;
+	if (as_fork(&vm->as, &parent->as) < 0) {
+		free(vm);
+		return NULL;
+	}
+	vm->refs = 1;
+	vm->arch = parent->arch;
+	vm->diverged = parent->diverged;
+	return vm;
+}
+
+struct vm_space *vm_space_get(struct vm_space *vm)
+{
+	if (vm)
+		vm->refs++;
+	return vm;
+}
+
+void vm_space_put(struct vm_space *vm)
+{
+	if (!vm || --vm->refs)
+		return;
+	as_destroy(&vm->as);
+	free(vm);
+}
+
+int vm_space_take_turn(struct vm_space *vm, struct tracee *tr)
+{
+	if (!vm->in_flight || vm->in_flight == tr) {
+		vm->in_flight = tr;
+		return 1;
+	}
+	tr->waiting = 1;
+	tr->next_waiting = NULL;
+	if (vm->waiting_tail)
+		vm->waiting_tail->next_waiting = tr;
+	else
+		vm->waiting_head = tr;
+	vm->waiting_tail = tr;
+	return 0;
+}
+
+static void unqueue(struct vm_space *vm, struct tracee *tr)
+{
+	struct tracee **link = &vm->waiting_head, *prev = NULL;
+
+	while (*link && *link != tr) {
+		prev = *link;
+		link = &(*link)->next_waiting;
+	}
+	if (!*link)
+		return;
+	*link = tr->next_waiting;
+	if (vm->waiting_tail == tr)
+		vm->waiting_tail = prev;
+	tr->next_waiting = NULL;
+	tr->waiting = 0;
+}
+
+struct tracee *vm_space_end_turn(struct vm_space *vm, struct tracee *tr)
+{
+	struct tracee *next;
+
+	if (tr->waiting) {
+		unqueue(vm, tr);
+		return NULL;
+	}
+	if (vm->in_flight != tr)
+		return NULL;
+	next = vm->waiting_head;
+	vm->in_flight = next;
+	if (next)
+		unqueue(vm, next);
+	return next;
+}
+
+/* Returns 0 or -errno. */
+int vm_space_resync(struct vm_space *vm, pid_t pid, uint64_t seq)
+{
+	struct address_space fresh;
+	int err = proc_maps_load(pid, model_arch(vm->arch), seq, &fresh);
+
+	if (err < 0)
+		return err;
+	/* /proc shows no break: keep the one the model knows. */
+	fresh.layout.brk_start = vm->as.layout.brk_start;
+	fresh.brk_current = vm->as.brk_current;
+	fresh.def_flags = vm->as.def_flags;
+	as_destroy(&vm->as);
+	vm->as = fresh;
+	return 0;
+}

@@ -1,0 +1,52 @@
+#ifndef MEMTRACE_VM_SPACE_H
+#define MEMTRACE_VM_SPACE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch.h"
+#include "mm/address_space.h"
+
+/*
+ * One address space and memtrace's model of it. Threads and CLONE_VM
+ * children share one (refcounted); fork copies it; exec replaces it.
+ */
+struct vm_space {
+	unsigned refs;
+	enum arch arch;			/* of the program image exec loaded */
+	struct address_space as;
+	int diverged;			/* --verify found a difference: said once */
+	/*
+	 * One layout-changing call at a time: the kernel runs threads' calls
+	 * in an order memtrace cannot see, so the others wait at their
+	 * seccomp stop (FIFO) until the one in flight has returned.
+	 */
+	struct tracee *in_flight;
+	struct tracee *waiting_head, *waiting_tail;
+};
+
+/* A model of pid's address space as its exec left it. Returns NULL and sets *err. */
+struct vm_space *vm_space_from_exec(pid_t pid, enum arch arch, uint64_t seq, int *err);
+/* A copy for a forked child (MADV_DONTFORK ranges left out). NULL when out of memory. */
+struct vm_space *vm_space_fork(const struct vm_space *parent);
+struct vm_space *vm_space_get(struct vm_space *vm);
+void vm_space_put(struct vm_space *vm);
+
+/*
+ * Asks for tr's turn to run a call. Returns 1 if it may go now, 0 if it was
+ * queued (it stays stopped; vm_space_end_turn hands it the turn later).
+ */
+int vm_space_take_turn(struct vm_space *vm, struct tracee *tr);
+/*
+ * tr's call is over, or tr is gone: drops it from the turn and the queue.
+ * Returns the task whose turn it is now (to be started), or NULL.
+ */
+struct tracee *vm_space_end_turn(struct vm_space *vm, struct tracee *tr);
+
+/*
+ * Rebuilds the mappings from the kernel's view, keeping the break: used
+ * after calls whose effect the model does not compute itself. Returns 0 or -errno.
+ */
+int vm_space_resync(struct vm_space *vm, pid_t pid, uint64_t seq);
+
+#endif
