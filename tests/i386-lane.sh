@@ -44,7 +44,7 @@ for prog in "$@"; do
 done
 
 "$here/vm/run-in-vm.sh" "$stage" -- sh -c \
-	'cd /t && MEMTRACE=/t/memtrace CASES_SRCDIR=/t/cases sh /t/run-cases.sh /t/cases/*.m32'
+	"cd /t && MEMTRACE=/t/memtrace MEMTRACE_FLAGS='${MEMTRACE_FLAGS:-}' CASES_SRCDIR=/t/cases sh /t/run-cases.sh /t/cases/*.m32"
 rc=$?
 case $rc in
 	0|1) exit $rc ;;

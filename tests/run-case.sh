@@ -5,7 +5,8 @@
 #
 # Usage: run-case.sh BINARY     (BINARY is tests/cases/NAME.m64 or NAME.m32)
 # Environment: MEMTRACE (the memtrace binary), CASES_SRCDIR (where NAME.expect
-# lives; default: beside BINARY), MEMTRACE_FLAGS (extra options).
+# lives; default: beside BINARY), MEMTRACE_FLAGS (extra options; the lanes
+# pass --verify).
 #
 # .expect lines, checked in order against the trace (a subsequence):
 #   PATTERN            an extended regex a trace line must match
@@ -52,6 +53,14 @@ fi
 if ! cmp -s "$tmp/native.out" "$tmp/traced.out"; then
 	echo "FAIL: $name ($arch): output differs under memtrace (- native, + traced):"
 	diff "$tmp/native.out" "$tmp/traced.out" | head -40
+	fail=1
+fi
+
+# memtrace's own complaints (a model that disagrees with the kernel) fail
+# the scenario even when the program itself noticed nothing.
+if grep -E '^memtrace: (internal error|--verify)' "$tmp/traced.err" >"$tmp/complaints"; then
+	echo "FAIL: $name ($arch): memtrace reported problems:"
+	head -n 20 "$tmp/complaints"
 	fail=1
 fi
 
