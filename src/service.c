@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "entry_check.h"
 #include "mm/brk.h"
 #include "mm/change.h"
 #include "mm/remap.h"
@@ -226,12 +227,36 @@ static void plan_mremap(struct service *svc, struct tracee *tr)
 	tr->plan.len = new_len;
 }
 
-void service_entry(struct service *svc, struct tracee *tr)
+/* Makes the kernel skip the call, which returns result. Returns 0 or -errno. */
+static int skip_call(struct tracee *tr, int64_t result)
 {
+	struct user_regs_struct regs;
+
+	if (ptrace(PTRACE_GETREGS, tr->tid, 0L, &regs) < 0)
+		return -errno;
+	regs.orig_rax = -1;
+	regs.rax = (uint64_t)result;
+	if (ptrace(PTRACE_SETREGS, tr->tid, 0L, &regs) < 0)
+		return -errno;
+	return 0;
+}
+
+int service_entry(struct service *svc, struct tracee *tr)
+{
+	int64_t result;
+
 	memset(&tr->plan, 0, sizeof(tr->plan));
 	if (!tr->vm)
-		return;
+		return 0;
 	svc->seq++;
+	if (entry_check(tr, &result) && skip_call(tr, result) == 0) {
+		tr->call.has_result = 1;
+		tr->call.result = result;
+		tr->plan.decided = 1;
+		debug_msg("[pid %d] %s decided at entry: %lld", (int)tr->tid, tr->call.row->name,
+			  (long long)result);
+		return 1;
+	}
 	switch (tr->call.row->family) {
 	case FAMILY_MMAP:
 	case FAMILY_OLD_MMAP:
@@ -243,6 +268,7 @@ void service_entry(struct service *svc, struct tracee *tr)
 	default:
 		break;
 	}
+	return 0;
 }
 
 /* Puts back the argument registers the call's rewrite changed, keeping its result. */
@@ -396,27 +422,6 @@ static int model_mlock(struct address_space *as, const struct syscall_event *ev)
 }
 
 /*
- * mprotect's checks before it looks at any mapping, in the kernel's order.
- * Returns -errno, 0 for a successful no-op (len 0), or 1 to go on.
- */
-static int mprotect_precheck(uint64_t start, uint64_t len, uint64_t prot)
-{
-	uint64_t grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
-
-	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || !mm_page_aligned(start))
-		return -EINVAL;
-	if (!len)
-		return 0;
-	len = mm_page_align(len);
-	if (!len || start + len <= start)
-		return -ENOMEM;
-	if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC | 0x8 /* PROT_SEM */ |
-			       PROT_GROWSDOWN | PROT_GROWSUP))
-		return -EINVAL;
-	return 1;
-}
-
-/*
  * Page-only advice that the kernel still refuses per mapping: what it may
  * not drop or age (VM_LOCKED, VM_PFNMAP), and MADV_FREE on anything but
  * private anonymous memory.
@@ -523,6 +528,21 @@ static int brk_over_data_limit(const struct tracee *tr, uint64_t requested)
 	return (requested - as->layout.brk_start) + (data[1] - data[0]) > lim.rlim_cur;
 }
 
+/*
+ * A call on memory just below a stack may be on pages the stack grew into
+ * by faults since the model last looked: learn the stack's extent first.
+ */
+static void follow_stack_below(struct tracee *tr)
+{
+	const struct mapping *m;
+
+	if (tr->call.row->family == FAMILY_BRK || tr->call.row->family == FAMILY_SHM)
+		return;
+	m = as_find(&tr->vm->as, tr->call.args[0]);
+	if (m && m->start > tr->call.args[0] && (m->flags & MAPPING_GROWSDOWN))
+		vm_space_follow_stack(tr->vm, tr->tid);
+}
+
 void service_exit(struct service *svc, struct tracee *tr)
 {
 	struct syscall_event *ev = &tr->call;
@@ -531,6 +551,7 @@ void service_exit(struct service *svc, struct tracee *tr)
 	restore_registers(tr);
 	if (!tr->vm || !ev->has_result)
 		return;
+	follow_stack_below(tr);
 	switch (ev->row->family) {
 	case FAMILY_BRK: {
 		uint64_t model = tr->vm->as.brk_current;
@@ -571,6 +592,8 @@ void service_exit(struct service *svc, struct tracee *tr)
 	}
 	if (svc->verify && !tr->vm->diverged) {
 		char what[64];
+
+		vm_space_follow_stack(tr->vm, tr->tid);
 
 		snprintf(what, sizeof(what), "%s (event %llu)", ev->row->name,
 			 (unsigned long long)svc->seq);

@@ -17,8 +17,12 @@ struct service {
 	unsigned long problems;	/* internal errors and --verify differences */
 };
 
-/* At the seccomp stop, before the call runs. */
-void service_entry(struct service *svc, struct tracee *tr);
+/*
+ * At the seccomp stop, before the call runs. Returns 1 when memtrace
+ * decided the call itself: the kernel skips it, its result is in tr->call
+ * already, and there is no exit to service. Returns 0 when the kernel runs it.
+ */
+int service_entry(struct service *svc, struct tracee *tr);
 
 /* At the exit stop, once the kernel's result is in tr->call. */
 void service_exit(struct service *svc, struct tracee *tr);

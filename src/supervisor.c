@@ -110,20 +110,30 @@ static void refuse_foreign_call(pid_t tid, const struct __ptrace_syscall_info *i
 	resume(tid, PTRACE_CONT, 0);
 }
 
-/* The decoded call of tr has its turn: plan it and let it run to its exit stop. */
+/*
+ * The decoded call of tr has its turn: plan it and let it run to its exit
+ * stop. A call memtrace decides at entry is over at once (one stop, not
+ * two), and the turn passes on to the next waiting task.
+ */
 static void start_call(struct supervisor *sv, struct tracee *tr)
 {
-	service_entry(&sv->service, tr);
-	resume(tr->tid, PTRACE_SYSCALL, 0);
+	while (tr) {
+		if (!service_entry(&sv->service, tr)) {
+			resume(tr->tid, PTRACE_SYSCALL, 0);
+			return;
+		}
+		tr->in_syscall = 0;
+		emit(sv, &tr->call);
+		resume(tr->tid, PTRACE_CONT, 0);
+		tr = tr->vm ? vm_space_end_turn(tr->vm, tr) : NULL;
+	}
 }
 
 /* tr's call is over (or tr is gone): the next task waiting on its address space goes. */
 static void end_turn(struct supervisor *sv, struct tracee *tr)
 {
-	struct tracee *next = tr->vm ? vm_space_end_turn(tr->vm, tr) : NULL;
-
-	if (next)
-		start_call(sv, next);
+	if (tr->vm)
+		start_call(sv, vm_space_end_turn(tr->vm, tr));
 }
 
 static void forget_task(struct supervisor *sv, pid_t tid)

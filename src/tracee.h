@@ -12,6 +12,7 @@ struct vm_space;
 
 /* What memtrace decided at a call's entry, for its exit to carry through. */
 struct call_plan {
+	int decided;			/* memtrace returned the result; the kernel skipped it */
 	int rewritten;			/* registers changed: restore them at exit */
 	struct user_regs_struct regs;	/* as the program left them at entry */
 	int placed;			/* memtrace chose the address */

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "mm/address_space.h"
+#include "mm/remap.h"
 #include "proc_maps.h"
 #include "tracee.h"
 #include "vm_space.h"
@@ -108,6 +109,32 @@ struct tracee *vm_space_end_turn(struct vm_space *vm, struct tracee *tr)
 	if (next)
 		unqueue(vm, next);
 	return next;
+}
+
+int vm_space_follow_stack(struct vm_space *vm, pid_t pid)
+{
+	for (const struct mapping *m = as_first(&vm->as); m; m = as_next(&vm->as, m)) {
+		struct maps_entry e;
+		char name[64];
+		uint64_t start = m->start;
+		int err;
+
+		if (!(m->flags & MAPPING_GROWSDOWN))
+			continue;
+		err = proc_maps_entry_at(pid, start, &e, name, sizeof(name));
+		if (err < 0)
+			return err == -ENOENT ? 0 : err;
+		if (e.start >= start)
+			continue;
+		err = as_grow_down(&vm->as, e.start);
+		if (err < 0)
+			return err;
+		/* the tree changed: look again from the grown mapping */
+		m = as_find(&vm->as, start);
+		if (!m)
+			return 0;
+	}
+	return 0;
 }
 
 /* Returns 0 or -errno. */

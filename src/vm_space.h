@@ -44,6 +44,12 @@ int vm_space_take_turn(struct vm_space *vm, struct tracee *tr);
 struct tracee *vm_space_end_turn(struct vm_space *vm, struct tracee *tr);
 
 /*
+ * Stacks grow by page faults, which memtrace does not see: takes the
+ * kernel's extent of each growsdown mapping. Returns 0 or -errno.
+ */
+int vm_space_follow_stack(struct vm_space *vm, pid_t pid);
+
+/*
  * Rebuilds the mappings from the kernel's view, keeping the break: used
  * after calls whose effect the model does not compute itself. Returns 0 or -errno.
  */
