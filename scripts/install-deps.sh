@@ -3,7 +3,7 @@
 # Debian (12 or newer) or Ubuntu. Run as root, or with sudo available.
 set -eu
 packages="build-essential autoconf automake pkg-config libseccomp-dev libunwind-dev
-	gcc-multilib qemu-system-x86 busybox-static cpio xz-utils"
+	gcc-multilib qemu-system-x86 busybox-static cpio xz-utils valgrind"
 as_root=
 [ "$(id -u)" = 0 ] || as_root=sudo
 export DEBIAN_FRONTEND=noninteractive

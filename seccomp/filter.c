@@ -139,21 +139,34 @@ void seccomp_program_free(struct seccomp_program *prog)
 }
 
 /* Returns 0 or -errno. */
+/*
+ * seccomp(2) came in Linux 3.17, and some environments refuse it (valgrind
+ * does not emulate it): PR_SET_SECCOMP sets the same filter.
+ */
+static int set_filter(const struct sock_fprog *fprog)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, fprog) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -errno;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, fprog, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
 int seccomp_program_install(const struct seccomp_program *prog)
 {
 	struct sock_fprog fprog = { .len = prog->len, .filter = prog->insns };
+	int err;
 
 	/*
 	 * Without CAP_SYS_ADMIN the kernel demands no_new_privs first. Try
 	 * without it so that, run as root, setuid programs keep working.
 	 */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == 0)
-		return 0;
-	if (errno != EACCES)
-		return -errno;
+	err = set_filter(&fprog);
+	if (err != -EACCES)
+		return err;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
-		return -errno;
-	return 0;
+	return set_filter(&fprog);
 }
