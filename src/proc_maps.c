@@ -286,6 +286,11 @@ int proc_maps_verify(pid_t pid, const struct address_space *as, const char *what
 	err = proc_maps_read(pid, &kernel);
 	if (err < 0)
 		return err;
+	/* No mappings at all: the task is exiting (killed by a sibling's exec or exit). */
+	if (!kernel.count) {
+		proc_maps_free(&kernel);
+		return -ESRCH;
+	}
 	model = calloc(cap, sizeof(*model));
 	if (!model) {
 		proc_maps_free(&kernel);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # memtrace itself under valgrind, supervising real programs (a shell, python3,
-# eight threads): no invalid access, no use of uninitialised memory, no leak.
+# sixteen threads): no invalid access, no use of uninitialised memory, no leak.
 # SKIPs without valgrind, or when memtrace was built with sanitizers.
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +32,6 @@ if command -v python3 >/dev/null 2>&1; then
 	under_valgrind "python3" python3 -c 'import json, threading; print(json.dumps([1]))'
 fi
 if [ -n "${CASES_BUILDDIR:-}" ] && [ -x "$CASES_BUILDDIR/thread-storm.m64" ]; then
-	under_valgrind "eight threads" "$CASES_BUILDDIR/thread-storm.m64"
+	under_valgrind "sixteen threads" "$CASES_BUILDDIR/thread-storm.m64"
 fi
 finish

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Faults around memtrace: the trace cannot be written (full disk, closed
+# stderr), the program is killed in the middle of its calls, memtrace is
+# killed while sixteen threads are in theirs. The program's run is never
+# harmed, nothing is left stopped or orphaned.
+. "$(dirname "$0")/lib.sh"
+
+storm=${CASES_BUILDDIR:?}/thread-storm.m64
+
+# wait_for FILE: up to ~10 s for FILE to be written.
+wait_for() {
+	n=0
+	while [ ! -s "$1" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+}
+
+# tasks_of PID: how many tasks (threads) the process still has; 0 once gone.
+tasks_of() {
+	ls "/proc/$1/task" 2>/dev/null | wc -l
+}
+
+# A full disk: memtrace says so once, the program runs on to its own end.
+"$MEMTRACE" -o /dev/full -- "$storm" 20 >"$tmp/out" 2>"$tmp/err"
+check_eq "full disk: the program's exit status" 0 $?
+check_grep "full disk: the program's own output is whole" 'the shared mapping is whole: ok' "$tmp/out"
+check_eq "full disk: said once" 1 "$(grep -c 'cannot write the trace' "$tmp/err")"
+check_grep "full disk: says why" 'No space left on device' "$tmp/err"
+
+# stderr closed: nowhere to print, the program still runs.
+"$MEMTRACE" -- "$storm" 5 >"$tmp/out" 2>&-
+check_eq "closed stderr: the program's exit status" 0 $?
+check_grep "closed stderr: the program's output is whole" 'the shared mapping is whole: ok' "$tmp/out"
+
+# The program killed while its threads are in, or waiting for, memory calls.
+rm -f "$tmp/ready"
+"$MEMTRACE" -o /dev/null -- "$storm" 0 "$tmp/ready" >/dev/null 2>"$tmp/err" &
+mt=$!
+wait_for "$tmp/ready"
+prog=$(cat "$tmp/ready")
+kill -KILL "$prog"
+wait $mt
+check_eq "program killed: memtrace exits 128+9" 137 $?
+check_grep "program killed: memtrace says so" 'killed by SIGKILL' "$tmp/err"
+check_eq "program killed: no task left" 0 "$(tasks_of "$prog")"
+
+# memtrace killed while sixteen threads are in their calls: they all die.
+rm -f "$tmp/ready"
+"$MEMTRACE" -o /dev/null -- "$storm" 0 "$tmp/ready" >/dev/null 2>&1 &
+mt=$!
+wait_for "$tmp/ready"
+prog=$(cat "$tmp/ready")
+kill -KILL $mt
+wait $mt 2>/dev/null
+n=0
+while [ "$(tasks_of "$prog")" != 0 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+left=$(tasks_of "$prog")
+[ "$left" = 0 ] || kill -KILL "$prog" 2>/dev/null
+check_eq "memtrace killed: none of the program's tasks is left" 0 "$left"
+finish
