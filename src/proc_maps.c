@@ -14,6 +14,7 @@
 
 #include "diag.h"
 #include "mm/brk.h"
+#include "numa_maps.h"
 #include "proc_maps.h"
 
 /* Reads a whole /proc file; *len gets its size. Returns 0 or -errno. */
@@ -304,7 +305,9 @@ int proc_maps_verify(pid_t pid, const struct address_space *as, const char *what
 	forget_heap_names(model, count);
 	forget_heap_names(kernel.entries, kernel.count);
 	err = maps_compare(model, count, kernel.entries, kernel.count, &diff);
-	if (err == 1) {
+	if (err == 0)
+		err = numa_maps_verify(pid, as, what) == 1;
+	else if (err == 1) {
 		error_msg("--verify: after %s, the model of pid %d differs from the kernel at "
 			  "%#llx (%s)", what, (int)pid, (unsigned long long)diff.addr, diff.what);
 		print_entries("memtrace's model", model, count);

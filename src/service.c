@@ -511,6 +511,37 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 }
 
 /*
+ * The policy mbind set, on the mapped parts of the range (6.1 and later
+ * apply it around holes; a range with no mapping at all is EFAULT).
+ * Nodes past 63 are not modelled.
+ */
+static void commit_mbind(struct tracee *tr, int64_t result)
+{
+	const uint64_t *a = tr->call.args;
+	struct mapping_policy policy = { 0 };
+	struct as_change chg;
+	uint64_t mask = 0, bits;
+	size_t bytes;
+
+	if (result != 0)
+		return;
+	policy.mode = a[2] & 0xff;
+	policy.flags = a[2] & 0xff00;
+	/* maxnode counts one more than the last node, rounded up to C longs */
+	bits = tr->call.arch == ARCH_I386 ? 32 : 64;
+	bytes = a[4] > 1 ? (a[4] - 1 + bits - 1) / bits * (bits / 8) : 0;
+	if (a[3] && bytes)
+		tracee_read(tr->tid, a[3], &mask, bytes < sizeof(mask) ? bytes : sizeof(mask));
+	if (a[4] > 1 && a[4] - 1 < 64)
+		mask &= (1ull << (a[4] - 1)) - 1;
+	policy.nodemask = mask;
+	as_change_for_mbind(&chg, &policy);
+	chg.holes = AS_HOLES_SKIP;
+	as_change_range(&tr->vm->as, a[0] & MM_PAGE_MASK,
+			mm_page_align(a[1] + (a[0] & ~MM_PAGE_MASK)), &chg, NULL);
+}
+
+/*
  * Linux's check_data_rlimit, made before brk grows or shrinks: the heap plus
  * the data segment may not pass RLIMIT_DATA.
  */
@@ -577,8 +608,10 @@ void service_exit(struct service *svc, struct tracee *tr)
 		commit_change(svc, tr, result);
 		break;
 	case FAMILY_MSYNC:
-	case FAMILY_MBIND:
 		/* no change to what /proc/PID/maps shows */
+		break;
+	case FAMILY_MBIND:
+		commit_mbind(tr, result);
 		break;
 	case FAMILY_REMAP_FILE_PAGES:
 	case FAMILY_SHM:

@@ -1,0 +1,19 @@
+#ifndef MEMTRACE_NUMA_MAPS_H
+#define MEMTRACE_NUMA_MAPS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "mm/address_space.h"
+
+/* Writes a policy as /proc/PID/numa_maps shows it ("bind:0-1", "default"). */
+void numa_policy_format(const struct mapping_policy *policy, char *buf, size_t size);
+
+/*
+ * Compares the memory policies of the model (mbind's) with
+ * /proc/PID/numa_maps. Returns 0 (same, or no NUMA), 1 (different:
+ * reported, naming what), or -errno.
+ */
+int numa_maps_verify(pid_t pid, const struct address_space *as, const char *what);
+
+#endif
