@@ -31,6 +31,7 @@
 #include "mm/remap.h"
 #include "proc_maps.h"
 #include "service.h"
+#include "service_internal.h"
 #include "vm_space.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -60,7 +61,7 @@ static void call_args(const struct syscall_event *ev, uint64_t args[6])
 }
 
 /* Where each argument lives in the 64-bit register view of either ABI. */
-static unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i)
+unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i)
 {
 	unsigned long long *x86_64[6] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };
 	unsigned long long *i386[6] = { &r->rbx, &r->rcx, &r->rdx, &r->rsi, &r->rdi, &r->rbp };
@@ -68,7 +69,7 @@ static unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, i
 	return arch == ARCH_I386 ? i386[i] : x86_64[i];
 }
 
-static void internal_error(struct service *svc, const struct tracee *tr, const char *what,
+void internal_error(struct service *svc, const struct tracee *tr, const char *what,
 			   int64_t model, int64_t kernel)
 {
 	svc->problems++;
@@ -78,7 +79,7 @@ static void internal_error(struct service *svc, const struct tracee *tr, const c
 }
 
 /* Starts the rewrite of a call: saves the registers. Returns 0 or -errno. */
-static int begin_rewrite(struct tracee *tr, struct user_regs_struct *regs)
+int begin_rewrite(struct tracee *tr, struct user_regs_struct *regs)
 {
 	if (ptrace(PTRACE_GETREGS, tr->tid, 0L, regs) < 0)
 		return -errno;
@@ -86,7 +87,7 @@ static int begin_rewrite(struct tracee *tr, struct user_regs_struct *regs)
 	return 0;
 }
 
-static int finish_rewrite(struct tracee *tr, struct user_regs_struct *regs)
+int finish_rewrite(struct tracee *tr, struct user_regs_struct *regs)
 {
 	if (ptrace(PTRACE_SETREGS, tr->tid, 0L, regs) < 0)
 		return -errno;
@@ -265,6 +266,9 @@ int service_entry(struct service *svc, struct tracee *tr)
 	case FAMILY_MREMAP:
 		plan_mremap(svc, tr);
 		break;
+	case FAMILY_SHM:
+		plan_shm(svc, tr);
+		break;
 	default:
 		break;
 	}
@@ -295,7 +299,7 @@ static int shared_anonymous(uint64_t flags)
  * ("/dev/zero (deleted)" on shmem) whose inode only it knows: take it from
  * /proc once the mapping exists. Returns 0 or -errno.
  */
-static int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *m)
+int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *m)
 {
 	struct maps_entry e;
 	char name[4096];
@@ -368,7 +372,7 @@ static void commit_mremap(struct service *svc, struct tracee *tr, int64_t result
 }
 
 /* Compares the model's verdict with the kernel's result (0 or -errno). */
-static void check_same(struct service *svc, struct tracee *tr, int model, int64_t kernel)
+void check_same(struct service *svc, struct tracee *tr, int model, int64_t kernel)
 {
 	if (model != (syscall_result_is_error(kernel) ? kernel : 0))
 		internal_error(svc, tr, tr->call.row->name, model, kernel);
@@ -613,13 +617,11 @@ void service_exit(struct service *svc, struct tracee *tr)
 	case FAMILY_MBIND:
 		commit_mbind(tr, result);
 		break;
-	case FAMILY_REMAP_FILE_PAGES:
 	case FAMILY_SHM:
-		/*
-		 * The model does not compute these itself yet: take the kernel's
-		 * view, even after a failure (ipc(SHMAT) attaches the segment and
-		 * then fails with EFAULT if it cannot store the address).
-		 */
+		commit_shm(svc, tr, result);
+		break;
+	case FAMILY_REMAP_FILE_PAGES:
+		/* The model does not compute this one itself yet: the kernel's view. */
 		vm_space_resync(tr->vm, tr->tid, svc->seq);
 		break;
 	}

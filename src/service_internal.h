@@ -1,0 +1,31 @@
+/* What service.c shares with the files that service one family each. */
+#ifndef MEMTRACE_SERVICE_INTERNAL_H
+#define MEMTRACE_SERVICE_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/user.h>
+
+#include "mm/mapping.h"
+#include "service.h"
+
+/* Where argument i lives in the 64-bit register view of arch's ABI. */
+unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i);
+
+/* The model and the kernel disagree: said loudly, counted. */
+void internal_error(struct service *svc, const struct tracee *tr, const char *what,
+		    int64_t model, int64_t kernel);
+/* Compares the model's verdict (0 or -errno) with the kernel's result. */
+void check_same(struct service *svc, struct tracee *tr, int model, int64_t kernel);
+
+/* A rewrite of the call's registers: begin saves them, finish sets them. Return 0 or -errno. */
+int begin_rewrite(struct tracee *tr, struct user_regs_struct *regs);
+int finish_rewrite(struct tracee *tr, struct user_regs_struct *regs);
+
+/* Copies the backing (device, inode, path) of the kernel's mapping at addr into m. 0 or -errno. */
+int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *m);
+
+/* System V shared memory (service_shm.c). */
+void plan_shm(struct service *svc, struct tracee *tr);
+void commit_shm(struct service *svc, struct tracee *tr, int64_t result);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * System V shared memory: shmat, shmdt, and i386's ipc(SHMAT/SHMDT).
+ *
+ *   shmat without an address: memtrace places the segment, as for mmap,
+ *   and passes the chosen address to the kernel (the model knows the range
+ *   is free, so no SHM_REMAP is needed).
+ *   At exit the attach is added to the model, or shmdt's detach applied,
+ *   and the model's verdict is compared with the kernel's.
+ *
+ * A segment's size belongs to the segment, not to the address space:
+ * memtrace asks shmctl(IPC_STAT) for it. Linux numbers a segment's file
+ * by its id (the inode /proc/PID/maps shows), which is how shmdt finds it.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+
+#include "mm/address_space.h"
+#include "service_internal.h"
+#include "tracee.h"
+#include "vm_space.h"
+
+#define IPC_SHMAT 21
+#define IPC_SHMDT 22
+
+/* One shm call, whichever entry it came through. */
+struct shm_call {
+	int attach;		/* shmat, else shmdt */
+	int id_arg, addr_arg;	/* which arguments hold the id and the address */
+	int shmid;
+	uint64_t addr;
+	uint64_t flags;
+	uint64_t result_ptr;	/* ipc(SHMAT): where the kernel stores the address */
+};
+
+/* Returns 0, or -EINVAL for an ipc sub-call or version memtrace does not service. */
+static int decode(const struct syscall_event *ev, struct shm_call *c)
+{
+	const uint64_t *a = ev->args;
+
+	memset(c, 0, sizeof(*c));
+	if (strcmp(ev->row->name, "ipc") == 0) {
+		if (a[0] >> 16)
+			return -EINVAL;	/* a version the kernel refuses */
+		c->attach = a[0] == IPC_SHMAT;
+		c->id_arg = 1;
+		c->addr_arg = 4;
+		c->shmid = (int)a[1];
+		c->flags = a[2];
+		c->result_ptr = a[3];
+		c->addr = a[4];
+		return 0;
+	}
+	c->attach = strcmp(ev->row->name, "shmat") == 0;
+	c->id_arg = 0;
+	c->addr_arg = c->attach ? 1 : 0;
+	c->shmid = (int)a[0];
+	c->addr = c->attach ? a[1] : a[0];
+	c->flags = c->attach ? a[2] : 0;
+	return 0;
+}
+
+/* The page-aligned size of segment shmid. Returns 0 or -errno. */
+static int segment_size(int shmid, uint64_t *len)
+{
+	struct shmid_ds ds;
+
+	if (shmctl(shmid, IPC_STAT, &ds) < 0)
+		return -errno;
+	*len = mm_page_align(ds.shm_segsz);
+	return *len ? 0 : -EINVAL;
+}
+
+void plan_shm(struct service *svc, struct tracee *tr)
+{
+	struct user_regs_struct regs;
+	struct shm_call c;
+	uint64_t len = 0, chosen;
+
+	(void)svc;
+	if (decode(&tr->call, &c) < 0 || !c.attach || c.addr || segment_size(c.shmid, &len) < 0 ||
+	    as_get_unmapped_area(&tr->vm->as, 0, len, &chosen) < 0 || begin_rewrite(tr, &regs) < 0)
+		return;
+	*arg_reg(&regs, tr->call.arch, c.addr_arg) = chosen;
+	if (finish_rewrite(tr, &regs) < 0)
+		return;
+	tr->plan.placed = 1;
+	tr->plan.chosen = chosen;
+	tr->plan.len = len;
+}
+
+/* The attach the kernel made at addr, added to the model. Returns 0 or -errno. */
+static int model_attach(struct tracee *tr, const struct shm_call *c, uint64_t addr, uint64_t seq)
+{
+	struct mapping m;
+	uint64_t len = 0;
+	int err = segment_size(c->shmid, &len);
+
+	if (err < 0)
+		return err;
+	memset(&m, 0, sizeof(m));
+	m.start = addr;
+	m.end = addr + len;
+	m.prot = c->flags & SHM_RDONLY ? PROT_READ : PROT_READ | PROT_WRITE;
+	if (c->flags & SHM_EXEC)
+		m.prot |= PROT_EXEC;
+	m.max_prot = m.prot | (c->flags & SHM_RDONLY ? 0 : PROT_WRITE);
+	m.flags = tr->vm->as.def_flags | MAPPING_SHARED;
+	m.kind = MAPPING_KIND_SHM;
+	m.created_by = seq;
+	err = take_kernel_backing(tr, addr, &m);
+	if (err == 0)
+		err = as_insert(&tr->vm->as, &m);
+	mapping_path_put(m.backing.path);
+	return err;
+}
+
+/*
+ * shmdt as Linux does it: the first shm mapping at or above addr whose
+ * offset says it was attached at addr, then the rest of that segment's
+ * mappings within its size. Returns 0 or -EINVAL.
+ */
+static int model_detach(struct address_space *as, uint64_t addr)
+{
+	const struct mapping *m;
+	uint64_t file_id = 0, len = 0, next;
+
+	if (!mm_page_aligned(addr))
+		return -EINVAL;
+	for (m = as_find(as, addr); m; m = as_next(as, m))
+		if (m->kind == MAPPING_KIND_SHM && m->start - addr == m->offset)
+			break;
+	if (!m)
+		return -EINVAL;
+	file_id = m->backing.file_id;
+	if (segment_size((int)m->backing.inode, &len) < 0)
+		len = mapping_len(m);	/* removed meanwhile: what is mapped */
+	while (m && m->end - addr <= len) {
+		next = m->end;
+		if (m->kind == MAPPING_KIND_SHM && m->backing.file_id == file_id &&
+		    m->start - addr == m->offset)
+			as_unmap(as, m->start, mapping_len(m));
+		m = as_find(as, next);
+	}
+	return 0;
+}
+
+void commit_shm(struct service *svc, struct tracee *tr, int64_t result)
+{
+	struct shm_call c;
+	uint32_t stored;
+	uint64_t addr;
+	int err;
+
+	if (decode(&tr->call, &c) < 0)
+		return;
+	if (!c.attach) {
+		check_same(svc, tr, model_detach(&tr->vm->as, c.addr), result);
+		return;
+	}
+	if (tr->plan.placed)
+		addr = tr->plan.chosen;
+	else if (c.result_ptr && result == 0 && tracee_read(tr->tid, c.result_ptr, &stored, 4) == 0)
+		addr = stored;
+	else if (!c.result_ptr && !syscall_result_is_error(result))
+		addr = (uint64_t)result;
+	else
+		addr = c.flags & SHM_RND ? c.addr & ~(uint64_t)(SHMLBA - 1) : c.addr;
+	/*
+	 * ipc(SHMAT) attaches first and fails with EFAULT if it cannot store
+	 * the address: the segment is mapped all the same.
+	 */
+	if (syscall_result_is_error(result) && !(c.result_ptr && result == -EFAULT))
+		return;
+	if (tr->plan.placed && !c.result_ptr && (uint64_t)result != addr)
+		internal_error(svc, tr, "shmat placement", addr, result);
+	err = model_attach(tr, &c, addr, svc->seq);
+	if (err < 0) {
+		/* the segment vanished (IPC_RMID and last detach) or an odd case: the kernel's view */
+		vm_space_resync(tr->vm, tr->tid, svc->seq);
+	}
+}
