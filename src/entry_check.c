@@ -160,6 +160,24 @@ static int check_msync(const struct syscall_event *ev, int64_t *result)
 	return 1;
 }
 
+/*
+ * remap_file_pages (an mmap over part of a shared file mapping since Linux
+ * 4.0): every error is EINVAL, all decided before anything changes.
+ */
+static int check_remap_file_pages(const struct tracee *tr, int64_t *result)
+{
+	const uint64_t *a = tr->call.args;
+	uint64_t start = a[0] & MM_PAGE_MASK, size = a[1] & MM_PAGE_MASK, pgoff = a[3];
+	const struct mapping *m = as_lookup(&tr->vm->as, start);
+
+	if (a[2] || start + size <= start || pgoff + (size >> 12) < pgoff || !m ||
+	    !(m->flags & MAPPING_SHARED) || start + size > m->end) {
+		*result = -EINVAL;
+		return 1;
+	}
+	return 0;
+}
+
 int entry_check(const struct tracee *tr, int64_t *result)
 {
 	const struct syscall_event *ev = &tr->call;
@@ -180,6 +198,8 @@ int entry_check(const struct tracee *tr, int64_t *result)
 		return check_madvise(ev, result);
 	case FAMILY_MSYNC:
 		return check_msync(ev, result);
+	case FAMILY_REMAP_FILE_PAGES:
+		return check_remap_file_pages(tr, result);
 	default:
 		return 0;
 	}

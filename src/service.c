@@ -546,6 +546,40 @@ static void commit_mbind(struct tracee *tr, int64_t result)
 }
 
 /*
+ * remap_file_pages is an mmap of the same file over part of a shared
+ * mapping, at another offset, with the mapping's permissions and lock
+ * (mm/mmap.c): a fresh mapping, so advice and policy start anew.
+ */
+static void commit_remap_file_pages(struct service *svc, struct tracee *tr, int64_t result)
+{
+	const uint64_t *a = tr->call.args;
+	uint64_t start = a[0] & MM_PAGE_MASK, size = a[1] & MM_PAGE_MASK;
+	const struct mapping *old = as_lookup(&tr->vm->as, start);
+	struct mapping m;
+
+	if (result != 0 || !old) {
+		if (result == 0)
+			internal_error(svc, tr, "remap_file_pages outside any mapping", -EINVAL, 0);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.start = start;
+	m.end = start + size;
+	m.offset = a[3] << 12;
+	m.prot = old->prot;
+	m.max_prot = old->max_prot;
+	m.kind = old->kind;
+	m.flags = (old->flags & (MAPPING_SHARED | MAPPING_LOCKED | MAPPING_LOCKONFAULT)) |
+		  tr->vm->as.def_flags;
+	m.backing = old->backing;
+	m.backing.path = mapping_path_get(old->backing.path);
+	m.created_by = svc->seq;
+	if (as_insert(&tr->vm->as, &m) < 0)
+		internal_error(svc, tr, "remap_file_pages on the model", -ENOMEM, result);
+	mapping_path_put(m.backing.path);
+}
+
+/*
  * Linux's check_data_rlimit, made before brk grows or shrinks: the heap plus
  * the data segment may not pass RLIMIT_DATA.
  */
@@ -621,8 +655,7 @@ void service_exit(struct service *svc, struct tracee *tr)
 		commit_shm(svc, tr, result);
 		break;
 	case FAMILY_REMAP_FILE_PAGES:
-		/* The model does not compute this one itself yet: the kernel's view. */
-		vm_space_resync(tr->vm, tr->tid, svc->seq);
+		commit_remap_file_pages(svc, tr, result);
 		break;
 	}
 	if (svc->verify && !tr->vm->diverged) {
