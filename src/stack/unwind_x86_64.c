@@ -1,0 +1,328 @@
+/*
+ * x86_64 stacks through libunwind's remote interface, with memtrace's own
+ * accessors in place of libunwind-ptrace's (which fetch every register and
+ * every word with its own ptrace call and re-read /proc/PID/maps to find
+ * modules):
+ *
+ *   access_reg       from the registers the caller fetched already
+ *   access_mem       capture_read: ELF file bytes or cached stack pages
+ *   find_proc_info   the module from the model, its .eh_frame_hdr from the
+ *                    mapped file, then libunwind's own table search
+ *
+ * Each frame is stepped with the rule for its ip from the rule cache
+ * (unw_apply_reg_state); a rule is learnt once from libunwind
+ * (unw_reg_states_iterate). unw_step, with libunwind's global cache, only
+ * serves code without a rule (no CFI, or no file). One libunwind address
+ * space serves all tasks.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <libunwind.h>
+
+#include "stack/elf_image.h"
+#include "stack/stack_internal.h"
+
+/* Exported by libunwind but not declared in its headers (perf declares it the same way). */
+extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip,
+					     unw_dyn_info_t *di, unw_proc_info_t *pi,
+					     int need_unwind_info, void *arg);
+
+/* DWARF pointer encodings (LSB, "Exception Frames") used by .eh_frame_hdr. */
+#define DW_EH_PE_absptr 0x00
+#define DW_EH_PE_udata2 0x02
+#define DW_EH_PE_udata4 0x03
+#define DW_EH_PE_udata8 0x04
+#define DW_EH_PE_sdata2 0x0a
+#define DW_EH_PE_sdata4 0x0b
+#define DW_EH_PE_sdata8 0x0c
+#define DW_EH_PE_datarel 0x30
+#define DW_EH_PE_omit 0xff
+
+static const size_t reg_offsets[] = {
+	[UNW_X86_64_RAX] = offsetof(struct user_regs_struct, rax),
+	[UNW_X86_64_RDX] = offsetof(struct user_regs_struct, rdx),
+	[UNW_X86_64_RCX] = offsetof(struct user_regs_struct, rcx),
+	[UNW_X86_64_RBX] = offsetof(struct user_regs_struct, rbx),
+	[UNW_X86_64_RSI] = offsetof(struct user_regs_struct, rsi),
+	[UNW_X86_64_RDI] = offsetof(struct user_regs_struct, rdi),
+	[UNW_X86_64_RBP] = offsetof(struct user_regs_struct, rbp),
+	[UNW_X86_64_RSP] = offsetof(struct user_regs_struct, rsp),
+	[UNW_X86_64_R8] = offsetof(struct user_regs_struct, r8),
+	[UNW_X86_64_R9] = offsetof(struct user_regs_struct, r9),
+	[UNW_X86_64_R10] = offsetof(struct user_regs_struct, r10),
+	[UNW_X86_64_R11] = offsetof(struct user_regs_struct, r11),
+	[UNW_X86_64_R12] = offsetof(struct user_regs_struct, r12),
+	[UNW_X86_64_R13] = offsetof(struct user_regs_struct, r13),
+	[UNW_X86_64_R14] = offsetof(struct user_regs_struct, r14),
+	[UNW_X86_64_R15] = offsetof(struct user_regs_struct, r15),
+	[UNW_X86_64_RIP] = offsetof(struct user_regs_struct, rip),
+};
+
+/* Size of a value in encoding enc, or 0 for encodings .eh_frame_hdr does not use. */
+static size_t encoded_size(uint8_t enc)
+{
+	switch (enc & 0x0f) {
+	case DW_EH_PE_absptr:
+	case DW_EH_PE_udata8:
+	case DW_EH_PE_sdata8:
+		return 8;
+	case DW_EH_PE_udata4:
+	case DW_EH_PE_sdata4:
+		return 4;
+	case DW_EH_PE_udata2:
+	case DW_EH_PE_sdata2:
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * Describes the binary-search table of .eh_frame_hdr for libunwind:
+ *   u8 version (1), u8 eh_frame_ptr_enc, u8 fde_count_enc, u8 table_enc,
+ *   eh_frame_ptr, fde_count, then fde_count pairs (initial location, FDE
+ *   address) as sdata4 relative to the start of .eh_frame_hdr.
+ */
+static int describe_table(const struct elf_image *elf, uint64_t bias, uint64_t ip,
+			  unw_dyn_info_t *di)
+{
+	uint64_t hdr, lo, hi, fde_count = 0;
+	const uint8_t *p;
+	size_t ptr_size, count_size;
+
+	if (elf_image_eh_frame_hdr(elf, &hdr) < 0 ||
+	    elf_image_text_segment(elf, ip - bias, &lo, &hi) < 0)
+		return -UNW_ENOINFO;
+	p = elf_image_vaddr_bytes(elf, hdr, 4);
+	if (!p || p[0] != 1 || p[1] == DW_EH_PE_omit || p[2] == DW_EH_PE_omit ||
+	    p[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
+		return -UNW_ENOINFO;
+	ptr_size = encoded_size(p[1]);
+	count_size = encoded_size(p[2]);
+	if (!ptr_size || !count_size)
+		return -UNW_ENOINFO;
+	p = elf_image_vaddr_bytes(elf, hdr + 4 + ptr_size, count_size);
+	if (!p)
+		return -UNW_ENOINFO;
+	memcpy(&fde_count, p, count_size);
+	/* The table must lie in the file: a damaged count would send libunwind astray. */
+	if (fde_count > SIZE_MAX / 8 ||
+	    !elf_image_vaddr_bytes(elf, hdr + 4 + ptr_size + count_size, fde_count * 8))
+		return -UNW_ENOINFO;
+	memset(di, 0, sizeof(*di));
+	di->format = UNW_INFO_FORMAT_REMOTE_TABLE;
+	di->start_ip = lo + bias;
+	di->end_ip = hi + bias;
+	di->u.rti.segbase = hdr + bias;
+	di->u.rti.table_data = hdr + bias + 4 + ptr_size + count_size;
+	/* In words, as libunwind counts it. */
+	di->u.rti.table_len = fde_count * 8 / sizeof(unw_word_t);
+	return 0;
+}
+
+static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
+			  int need_unwind_info, void *arg)
+{
+	struct capture *c = arg;
+	struct stack_region r;
+	struct stack_module *m;
+	unw_dyn_info_t di;
+	uint64_t bias;
+	int err;
+
+	if (region_at(c, ip, &r) < 0 || !(r.prot & PROT_EXEC))
+		return -UNW_ENOINFO;
+	m = region_module(c, &r);
+	if (!m || elf_image_load_bias(m->elf, ip, region_file_offset(&r, ip), &bias) < 0)
+		return -UNW_ENOINFO;
+	err = describe_table(m->elf, bias, ip, &di);
+	if (err < 0)
+		return err;
+	return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need_unwind_info, arg);
+}
+
+/* libunwind frees table lookups itself; this is for dynamic (JIT) info, which is off. */
+static void put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
+{
+}
+
+/* Unwind info registered at run time (_U_dyn_register) is not looked for. */
+static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *arg)
+{
+	return -UNW_ENOINFO;
+}
+
+static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
+		      void *arg)
+{
+	if (write)
+		return -UNW_EINVAL;
+	return capture_read(arg, addr, val, sizeof(*val)) < 0 ? -UNW_EINVAL : 0;
+}
+
+static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write,
+		      void *arg)
+{
+	const struct capture *c = arg;
+
+	if (write)
+		return -UNW_EREADONLYREG;
+	if (reg < 0 || reg > UNW_X86_64_RIP)
+		return -UNW_EBADREG;
+	memcpy(val, (const char *)c->regs + reg_offsets[reg], sizeof(*val));
+	return 0;
+}
+
+static int access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val, int write,
+			void *arg)
+{
+	return -UNW_EBADREG;
+}
+
+static int resume(unw_addr_space_t as, unw_cursor_t *cursor, void *arg)
+{
+	return -UNW_EINVAL;
+}
+
+/* Names come from stack_locate, later and only when asked. */
+static int get_proc_name(unw_addr_space_t as, unw_word_t ip, char *buf, size_t len,
+			 unw_word_t *offset, void *arg)
+{
+	return -UNW_ENOINFO;
+}
+
+int unwind_x86_64_init(struct stack_unwinder *u)
+{
+	/* libunwind copies the table into the address space. */
+	unw_accessors_t accessors = {
+		.find_proc_info = find_proc_info,
+		.put_unwind_info = put_unwind_info,
+		.get_dyn_info_list_addr = get_dyn_info_list_addr,
+		.access_mem = access_mem,
+		.access_reg = access_reg,
+		.access_fpreg = access_fpreg,
+		.resume = resume,
+		.get_proc_name = get_proc_name,
+	};
+	unw_addr_space_t as = unw_create_addr_space(&accessors, 0);
+
+	if (!as)
+		return -ENOMEM;
+	unw_set_caching_policy(as, UNW_CACHE_GLOBAL);
+	u->unw_as = as;
+	return 0;
+}
+
+void unwind_x86_64_destroy(struct stack_unwinder *u)
+{
+	if (u->unw_as)
+		unw_destroy_addr_space(u->unw_as);
+	u->unw_as = NULL;
+}
+
+struct row_search {
+	uint64_t ip;
+	void *state;	/* a copy of the row holding ip */
+};
+
+static int keep_row(void *token, void *state, size_t size, unw_word_t start, unw_word_t end)
+{
+	struct row_search *s = token;
+
+	if (!s->state && s->ip >= start && s->ip < end) {
+		s->state = malloc(size);
+		if (s->state)
+			memcpy(s->state, state, size);
+	}
+	return 0;
+}
+
+/* __restore_rt, where a signal handler returns: mov $15,%rax; syscall (rt_sigreturn). */
+static bool is_sigreturn(struct capture *c, uint64_t ip)
+{
+	static const uint8_t code[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05 };
+	uint8_t here[sizeof(code)];
+
+	return capture_read(c, ip, here, sizeof(here)) == 0 && memcmp(here, code, sizeof(code)) == 0;
+}
+
+/* The key of the rule for lookup: the file and the place it is mapped. */
+static bool rule_key(struct capture *c, uint64_t lookup, struct unwind_rule *key)
+{
+	struct stack_region r;
+
+	if (region_at(c, lookup, &r) < 0)
+		return false;
+	*key = (struct unwind_rule){
+		.module = region_module(c, &r),
+		.base = r.start - region_file_offset(&r, r.start),
+		.ip = lookup,
+	};
+	/* Code without a file (JIT) may change in place: no rule is kept for it. */
+	return key->module != NULL;
+}
+
+/* Learns the rule of the cursor's frame (at ip, looked up at lookup) from its CFI. */
+static const struct unwind_rule *learn_rule(struct capture *c, unw_cursor_t *cursor,
+					    uint64_t ip, struct unwind_rule *key)
+{
+	struct row_search s = { .ip = key->ip };
+
+	/* Rows of the whole procedure come back; keep the one holding lookup. */
+	unw_reg_states_iterate(cursor, keep_row, &s);
+	key->signal = is_sigreturn(c, ip);
+	return rule_cache_add(&c->u->rules, key, s.state);
+}
+
+/* Steps the cursor to the caller. Returns > 0, 0 at the outermost frame, or < 0. */
+static int step(struct capture *c, unw_cursor_t *cursor, uint64_t ip, uint64_t lookup,
+		bool *signal)
+{
+	const struct unwind_rule *rule = NULL;
+	struct unwind_rule key;
+
+	if (rule_key(c, lookup, &key)) {
+		rule = rule_cache_find(&c->u->rules, &key);
+		if (!rule)
+			rule = learn_rule(c, cursor, ip, &key);
+	}
+	*signal = rule ? rule->signal : is_sigreturn(c, ip);
+	if (rule && rule->state)
+		return unw_apply_reg_state(cursor, rule->state);
+	/*
+	 * No rule: libunwind's own step, which may still follow the frame
+	 * pointer. Its cache holds rules by ip alone, which other code at the
+	 * same address (another process) would reuse wrongly: empty it first.
+	 */
+	unw_flush_cache(c->u->unw_as, 0, 0);
+	return unw_step(cursor);
+}
+
+int unwind_x86_64(struct capture *c, uint64_t *ips, int max)
+{
+	unw_word_t ip = c->regs->rip, sp, prev_sp = c->regs->rsp;
+	/* The stop's ip is exact; a return address is looked up one byte back, inside its call. */
+	uint64_t lookup = ip;
+	unw_cursor_t cursor;
+	bool signal = false;
+	int n = 1;
+
+	ips[0] = ip;
+	if (unw_init_remote(&cursor, c->u->unw_as, c) < 0)
+		return n;
+	while (n < max && step(c, &cursor, ip, lookup, &signal) > 0) {
+		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 ||
+		    unw_get_reg(&cursor, UNW_REG_SP, &sp) < 0)
+			break;
+		/* Stop at garbage: code outside any executable mapping, or a stack going down. */
+		if (!region_is_exec(c, ip) || sp < prev_sp)
+			break;
+		ips[n++] = ip;
+		prev_sp = sp;
+		lookup = signal ? ip : ip - 1;
+	}
+	return n;
+}
