@@ -9,15 +9,22 @@
 
 #include "config.h"
 #include "diag.h"
+#include "record/commands.h"
+#include "replay.h"
 #include "supervisor.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: memtrace [OPTIONS] -- PROG [ARGS...]\n"
+		"       memtrace replay [--check=MODE] RECORDING [-- PROG [ARGS...]]\n"
+		"       memtrace dump|report|maps|diff RECORDING... (see memtrace-format(5))\n"
 		"Run PROG (an x86_64 or i386 program) and trace its memory syscalls.\n"
 		"\n"
 		"  -o, --output=FILE   write the trace to FILE instead of standard error\n"
+		"      --record=FILE   also record every call, with its call stack and what it\n"
+		"                      changed, to FILE (read it with dump, report, maps, diff,\n"
+		"                      replay)\n"
 		"  -f, --follow-forks  follow children and threads (always on: the filter is\n"
 		"                      inherited, so every descendant must be traced)\n"
 		"      --verify        after every call, compare memtrace's model of the\n"
@@ -42,12 +49,18 @@ int main(int argc, char *argv[])
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "record", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct supervisor sv;
 	const char *output = NULL;
 	int opt;
 
+	/* Subcommands read recordings; they trace nothing. */
+	if (argc > 1 && record_command_known(argv[1]))
+		return record_command_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "replay") == 0)
+		return replay_main(argc - 1, argv + 1);
 	memset(&sv, 0, sizeof(sv));
 	/* '+': options end at PROG, so PROG's own options are left alone. */
 	while ((opt = getopt_long(argc, argv, "+o:fqdhV", long_options, NULL)) != -1) {
@@ -56,6 +69,9 @@ int main(int argc, char *argv[])
 			output = optarg;
 			break;
 		case 'f':
+			break;
+		case 'r':
+			sv.record_path = optarg;
 			break;
 		case 'q':
 			diag.quiet = 1;

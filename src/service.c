@@ -154,6 +154,19 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 	return m->backing.path ? 0 : -ENOMEM;
 }
 
+int choose_address(const struct tracee *tr, uint64_t hint, uint64_t len, uint64_t *chosen)
+{
+	uint64_t recorded = tr->plan.recorded;
+
+	if (recorded && mm_page_aligned(recorded) && recorded + len > recorded &&
+	    recorded + len <= tr->vm->as.layout.task_size &&
+	    as_range_is_free(&tr->vm->as, recorded, recorded + len)) {
+		*chosen = recorded;
+		return 0;
+	}
+	return as_get_unmapped_area(&tr->vm->as, hint, len, chosen);
+}
+
 static void plan_mmap(struct service *svc, struct tracee *tr)
 {
 	struct syscall_event *ev = &tr->call;
@@ -177,7 +190,7 @@ static void plan_mmap(struct service *svc, struct tracee *tr)
 	/* MAP_SHARED_VALIDATE refuses MAP_FIXED_NOREPLACE; unknown flags are EOPNOTSUPP. */
 	if ((a[3] & 0xf) == MAP_SHARED_VALIDATE && (a[3] & ~(LEGACY_MAP_MASK | MAP_SYNC)))
 		return;
-	if (as_get_unmapped_area(&tr->vm->as, a[0], len, &chosen) < 0)
+	if (choose_address(tr, a[0], len, &chosen) < 0)
 		return;
 	if (mmap_proto(tr, chosen, len, a[2], a[3], (int)a[4], off_bytes, svc->seq, &proto) < 0)
 		return;	/* a bad fd: the kernel says EBADF */
@@ -216,7 +229,7 @@ static void plan_mremap(struct service *svc, struct tracee *tr)
 	if (flags != MREMAP_MAYMOVE || !new_len || new_len <= old_len || !mm_page_aligned(addr) ||
 	    as_can_expand(&tr->vm->as, addr, old_len, new_len) != -ENOMEM)
 		return;
-	if (as_get_unmapped_area(&tr->vm->as, 0, new_len, &chosen) < 0 ||
+	if (choose_address(tr, 0, new_len, &chosen) < 0 ||
 	    begin_rewrite(tr, &regs) < 0)
 		return;
 	*arg_reg(&regs, ev->arch, 3) = flags | MREMAP_FIXED;
@@ -247,9 +260,13 @@ int service_entry(struct service *svc, struct tracee *tr)
 	int64_t result;
 
 	memset(&tr->plan, 0, sizeof(tr->plan));
+	if (svc->recorded_address)
+		tr->plan.recorded = svc->recorded_address(svc->replay_ctx, tr);
 	if (!tr->vm)
 		return 0;
 	svc->seq++;
+	tr->plan.seq = svc->seq;
+	tr->plan.brk_before = tr->vm->as.brk_current;
 	if (entry_check(tr, &result) && skip_call(tr, result) == 0) {
 		tr->call.has_result = 1;
 		tr->call.result = result;
@@ -473,8 +490,10 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 			break;
 		if (ev->args[2] & ~7ull) {
 			/* PROT_GROWSDOWN/GROWSUP, or bits the kernel refuses */
-			if (!syscall_result_is_error(result))
+			if (!syscall_result_is_error(result)) {
 				vm_space_resync(tr->vm, tr->tid, svc->seq);
+				tr->plan.resynced = 1;
+			}
 			return;
 		}
 		/* A pkey_mprotect refused for its key changes nothing. */
@@ -505,6 +524,7 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		if (model == 0 && syscall_result_is_error(result)) {
 			debug_msg("[pid %d] %s refused by the kernel's lock limits", (int)tr->tid, name);
 			vm_space_resync(tr->vm, tr->tid, svc->seq);
+			tr->plan.resynced = 1;
 			return;
 		}
 		break;
@@ -608,8 +628,9 @@ static void follow_stack_below(struct tracee *tr)
 	if (tr->call.row->family == FAMILY_BRK || tr->call.row->family == FAMILY_SHM)
 		return;
 	m = as_find(&tr->vm->as, tr->call.args[0]);
-	if (m && m->start > tr->call.args[0] && (m->flags & MAPPING_GROWSDOWN))
-		vm_space_follow_stack(tr->vm, tr->tid);
+	if (m && m->start > tr->call.args[0] && (m->flags & MAPPING_GROWSDOWN) &&
+	    vm_space_follow_stack(tr->vm, tr->tid) == 1)
+		tr->plan.whole_window = 1;
 }
 
 void service_exit(struct service *svc, struct tracee *tr)
@@ -661,7 +682,8 @@ void service_exit(struct service *svc, struct tracee *tr)
 	if (svc->verify && !tr->vm->diverged) {
 		char what[64];
 
-		vm_space_follow_stack(tr->vm, tr->tid);
+		if (vm_space_follow_stack(tr->vm, tr->tid) == 1)
+			tr->plan.whole_window = 1;
 
 		snprintf(what, sizeof(what), "%s (event %llu)", ev->row->name,
 			 (unsigned long long)svc->seq);
@@ -670,6 +692,7 @@ void service_exit(struct service *svc, struct tracee *tr)
 			/* One report per address space; the model follows the kernel from here. */
 			tr->vm->diverged = 1;
 			vm_space_resync(tr->vm, tr->tid, svc->seq);
+			tr->plan.resynced = 1;
 		}
 	}
 }

@@ -15,6 +15,12 @@ struct service {
 	int verify;		/* compare with /proc/PID/maps after every call */
 	uint64_t seq;		/* events serviced so far: the model's created_by */
 	unsigned long problems;	/* internal errors and --verify differences */
+	/*
+	 * Replay: where the recording placed this call (0: it did not), asked
+	 * once per call at its entry. NULL when not replaying.
+	 */
+	uint64_t (*recorded_address)(void *ctx, const struct tracee *tr);
+	void *replay_ctx;
 };
 
 /*

@@ -24,6 +24,12 @@ int finish_rewrite(struct tracee *tr, struct user_regs_struct *regs);
 /* Copies the backing (device, inode, path) of the kernel's mapping at addr into m. 0 or -errno. */
 int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *m);
 
+/*
+ * Where a mapping of len bytes goes: the recording's address when
+ * replaying and it is free, else Linux's choice for hint. Returns 0 or -errno.
+ */
+int choose_address(const struct tracee *tr, uint64_t hint, uint64_t len, uint64_t *chosen);
+
 /* System V shared memory (service_shm.c). */
 void plan_shm(struct service *svc, struct tracee *tr);
 void commit_shm(struct service *svc, struct tracee *tr, int64_t result);

@@ -81,7 +81,7 @@ void plan_shm(struct service *svc, struct tracee *tr)
 
 	(void)svc;
 	if (decode(&tr->call, &c) < 0 || !c.attach || c.addr || segment_size(c.shmid, &len) < 0 ||
-	    as_get_unmapped_area(&tr->vm->as, 0, len, &chosen) < 0 || begin_rewrite(tr, &regs) < 0)
+	    choose_address(tr, 0, len, &chosen) < 0 || begin_rewrite(tr, &regs) < 0)
 		return;
 	*arg_reg(&regs, tr->call.arch, c.addr_arg) = chosen;
 	if (finish_rewrite(tr, &regs) < 0)
@@ -180,5 +180,6 @@ void commit_shm(struct service *svc, struct tracee *tr, int64_t result)
 	if (err < 0) {
 		/* the segment vanished (IPC_RMID and last detach) or an odd case: the kernel's view */
 		vm_space_resync(tr->vm, tr->tid, svc->seq);
+		tr->plan.resynced = 1;
 	}
 }

@@ -124,6 +124,7 @@ static void start_call(struct supervisor *sv, struct tracee *tr)
 		}
 		tr->in_syscall = 0;
 		emit(sv, &tr->call);
+		recording_event(&sv->recording, tr);
 		resume(tr->tid, PTRACE_CONT, 0);
 		tr = tr->vm ? vm_space_end_turn(tr->vm, tr) : NULL;
 	}
@@ -182,6 +183,7 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 	    tracee_read(tr->tid, ev->args[0], ev->ind_args, sizeof(ev->ind_args)) < 0)
 		ev->ind_fault = 1;
 	tr->in_syscall = 1;
+	recording_entry(&sv->recording, tr);
 	/* msync changes no mapping and may write for long: it needs no turn. */
 	if (tr->vm && ev->row->family != FAMILY_MSYNC && !vm_space_take_turn(tr->vm, tr))
 		return;
@@ -207,6 +209,7 @@ static void on_syscall_exit(struct supervisor *sv, struct tracee *tr)
 	}
 	service_exit(&sv->service, tr);
 	emit(sv, ev);
+	recording_event(&sv->recording, tr);
 	resume(tr->tid, PTRACE_CONT, 0);
 	end_turn(sv, tr);
 }
@@ -231,10 +234,12 @@ static void on_new_task(struct supervisor *sv, struct tracee *tr, int event)
 		if (!child) {
 			error_msg("out of memory tracking task %lu", child_tid);
 		} else if (!child->linked) {
+			int shared = shares_vm(tr->tid, child_tid, event);
+
 			if (tr->vm)
-				child->vm = shares_vm(tr->tid, child_tid, event) ? vm_space_get(tr->vm)
-										  : vm_space_fork(tr->vm);
+				child->vm = shared ? vm_space_get(tr->vm) : vm_space_fork(tr->vm);
 			child->linked = 1;
+			recording_task(&sv->recording, event, tr->tid, child_tid, shared);
 			if (child->awaiting_parent) {
 				child->awaiting_parent = 0;
 				resume(child->tid, PTRACE_CONT, 0);
@@ -259,6 +264,7 @@ static void attach_new_image(struct supervisor *sv, struct tracee *tr)
 	vm_space_put(tr->vm);
 	tr->vm = vm_space_from_exec(tr->tid, arch, sv->service.seq, &err);
 	tr->linked = 1;
+	recording_exec(&sv->recording, tr);
 	if (!tr->vm)
 		errno_msg(-err, "[pid %d] cannot read the new program's address space; memtrace "
 			  "only observes its calls", (int)tr->tid);
@@ -316,8 +322,11 @@ static void on_task_ended(struct supervisor *sv, pid_t tid, int status)
 	struct tracee *tr = tracee_find(&sv->tracees, tid);
 
 	/* Killed inside a trapped call: print it unfinished ("= ?"). */
-	if (tr && tr->in_syscall)
+	if (tr && tr->in_syscall) {
 		emit(sv, &tr->call);
+		recording_event(&sv->recording, tr);
+	}
+	recording_exit(&sv->recording, tid, status);
 	forget_task(sv, tid);
 	if (tid == sv->program.pid) {
 		sv->program_ended = 1;
@@ -403,10 +412,17 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 		errno_msg(-err, "cannot build the seccomp filter");
 		return 1;
 	}
+	if (sv->record_path &&
+	    recording_start(&sv->recording, sv->record_path, argv, sv->service.verify) < 0) {
+		seccomp_program_free(&filter);
+		return 1;
+	}
 	err = spawn_traced(argv, &filter, &sv->program);
 	seccomp_program_free(&filter);
-	if (err)
+	if (err) {
+		recording_stop(&sv->recording);
 		return err;
+	}
 	install_forwarding(sv->program.pid);
 	struct tracee *main_task = tracee_add(&sv->tracees, sv->program.pid);
 	if (!main_task) {
@@ -434,6 +450,7 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 	}
 	forward_target = 0;
 	tracee_table_destroy(&sv->tracees);
+	recording_stop(&sv->recording);
 	if (sv->service.problems)
 		error_msg("%lu internal error(s) or --verify difference(s): see above",
 			  sv->service.problems);

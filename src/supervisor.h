@@ -2,6 +2,7 @@
 #define MEMTRACE_SUPERVISOR_H
 
 #include "printer.h"
+#include "recording.h"
 #include "service.h"
 #include "spawn.h"
 #include "tracee.h"
@@ -16,6 +17,8 @@ struct supervisor {
 	int program_status;	/* its wait status, once ended */
 	int exit_code;		/* set when memtrace must end with it (start failed) */
 	int output_failed;	/* the trace output broke (EPIPE, ENOSPC): said once */
+	const char *record_path;	/* --record FILE, or NULL (see record/record.h) */
+	struct recording recording;
 };
 
 /*

@@ -13,6 +13,7 @@ static void tracee_free(struct tracee *tr)
 	if (!tr)
 		return;
 	vm_space_put(tr->vm);
+	free(tr->stack.frames);
 	free(tr);
 }
 

@@ -9,6 +9,7 @@
 #include "syscall_event.h"
 
 struct vm_space;
+struct record_frame;
 
 /* What memtrace decided at a call's entry, for its exit to carry through. */
 struct call_plan {
@@ -19,6 +20,17 @@ struct call_plan {
 	int reserved;			/* ... and put the mapping in the model already */
 	uint64_t chosen;		/* that address */
 	uint64_t len;			/* page-aligned length placed there */
+	int resynced;			/* the model took the kernel's view after the call */
+	int whole_window;		/* the call (or a grown stack) may have changed anything */
+	uint64_t brk_before;		/* the break at entry */
+	uint64_t seq;			/* the service's number for the call */
+	uint64_t recorded;		/* replay: the address the recording gave it, or 0 */
+};
+
+/* Where a call came from, captured at its entry when recording (recording.h). */
+struct call_stack {
+	int nframes;
+	struct record_frame *frames;	/* RECORDING_MAX_FRAMES of them, allocated once */
 };
 
 /* One traced task (a thread or a process), as the wait loop knows it. */
@@ -27,6 +39,7 @@ struct tracee {
 	int in_syscall;			/* between a seccomp stop and its exit stop */
 	struct syscall_event call;	/* valid while in_syscall */
 	struct call_plan plan;		/* valid while in_syscall */
+	struct call_stack stack;	/* valid while in_syscall, when recording */
 	struct vm_space *vm;		/* its address space; NULL until known */
 	int linked;			/* its address space is known (parent's event seen) */
 	int awaiting_parent;		/* held at its first stop until then */

@@ -113,6 +113,8 @@ struct tracee *vm_space_end_turn(struct vm_space *vm, struct tracee *tr)
 
 int vm_space_follow_stack(struct vm_space *vm, pid_t pid)
 {
+	int grew = 0;
+
 	for (const struct mapping *m = as_first(&vm->as); m; m = as_next(&vm->as, m)) {
 		struct maps_entry e;
 		char name[64];
@@ -123,18 +125,19 @@ int vm_space_follow_stack(struct vm_space *vm, pid_t pid)
 			continue;
 		err = proc_maps_entry_at(pid, start, &e, name, sizeof(name));
 		if (err < 0)
-			return err == -ENOENT ? 0 : err;
+			return err == -ENOENT ? grew : err;
 		if (e.start >= start)
 			continue;
 		err = as_grow_down(&vm->as, e.start);
 		if (err < 0)
 			return err;
+		grew = 1;
 		/* the tree changed: look again from the grown mapping */
 		m = as_find(&vm->as, start);
 		if (!m)
-			return 0;
+			break;
 	}
-	return 0;
+	return grew;
 }
 
 /* Returns 0 or -errno. */

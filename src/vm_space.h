@@ -45,7 +45,8 @@ struct tracee *vm_space_end_turn(struct vm_space *vm, struct tracee *tr);
 
 /*
  * Stacks grow by page faults, which memtrace does not see: takes the
- * kernel's extent of each growsdown mapping. Returns 0 or -errno.
+ * kernel's extent of each growsdown mapping. Returns 1 if one grew, 0 if
+ * none did, or -errno.
  */
 int vm_space_follow_stack(struct vm_space *vm, pid_t pid);
 

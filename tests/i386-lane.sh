@@ -41,6 +41,7 @@ for prog in "$@"; do
 	# exec-other-arch scenarios need their x86_64 twin beside them.
 	[ -x "$CASES_BUILDDIR/$name.m64" ] && cp "$CASES_BUILDDIR/$name.m64" "$stage/cases/"
 	cp "$CASES_SRCDIR/$name.expect" "$stage/cases/"
+	[ -f "$CASES_SRCDIR/$name.sh" ] && cp "$CASES_SRCDIR/$name.sh" "$stage/cases/"
 done
 
 "$here/vm/run-in-vm.sh" "$stage" -- sh -c \

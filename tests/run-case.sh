@@ -14,6 +14,8 @@
 #   !PATTERN           no trace line may match (checked over the whole trace)
 #   err: PATTERN       a line of memtrace's stderr must match (in order)
 #   # comment
+# A scenario may also have NAME.sh: run as `sh NAME.sh BINARY` (with
+# MEMTRACE), for checks beyond one traced run (alloc-sites.sh: recordings).
 # Exit: 0 pass, 1 fail, 77 skip, 99 harness error. Runs under busybox sh.
 
 bin=$1
@@ -103,6 +105,13 @@ awk -v arch="$arch" -v name="$name" '
 		exit bad
 	}
 ' "$expect" "$tmp/trace" "$tmp/traced.err" || fail=1
+
+script=${expect%.expect}.sh
+if [ -f "$script" ] && ! (cd "$tmp/traced" && sh "$script" "$bin") >"$tmp/script.out" 2>&1; then
+	echo "FAIL: $name ($arch): $base.sh:"
+	grep -v '^ok: ' "$tmp/script.out" | head -n 40
+	fail=1
+fi
 
 if [ "$fail" != 0 ]; then
 	echo "--- trace (last 30 lines):"; tail -n 30 "$tmp/trace"

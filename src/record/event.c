@@ -1,0 +1,254 @@
+/*
+ * EVENT payloads, encoder beside decoder (see payload.h; memtrace-format(5)
+ * gives each field's order).
+ */
+#include "record/payload.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "record/fields.h"
+#include "record/format.h"
+
+static int arg_is_address(const struct trapped_syscall *row, int i)
+{
+	return row && (row->args[i] == ARG_ADDR || row->args[i] == ARG_OLD_MMAP_ARGS);
+}
+
+static int result_is_address(const struct trapped_syscall *row, const struct syscall_event *ev)
+{
+	return row && row->ret == RET_ADDR && ev->has_result &&
+	       !syscall_result_is_error(ev->result);
+}
+
+/* Whether every address the event codes is page-aligned (window edges and
+ * mappings always are). */
+static int addresses_page_aligned(const struct trapped_syscall *row, const struct rec_event *e)
+{
+	const struct syscall_event *ev = &e->ev;
+
+	for (int i = 0; i < 6; i++)
+		if (arg_is_address(row, i) && !mm_page_aligned(ev->args[i]))
+			return 0;
+	if (row && row->family == FAMILY_OLD_MMAP && !mm_page_aligned(ev->ind_args[0]))
+		return 0;
+	if (result_is_address(row, ev) && !mm_page_aligned((uint64_t)ev->result))
+		return 0;
+	return e->d.kind != RECORD_PLACED || mm_page_aligned(e->d.addr);
+}
+
+/* old_mmap's block; kept for any call that has something in it, so that a
+ * round trip gives back exactly what was recorded. */
+static int has_ind_args(const struct trapped_syscall *row, const struct syscall_event *ev)
+{
+	if (ev->ind_fault)
+		return 1;
+	for (int i = 0; i < 6; i++)
+		if (ev->ind_args[i])
+			return 1;
+	return row && row->family == FAMILY_OLD_MMAP;
+}
+
+void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
+		  const struct rec_event *e, const struct mapping *const *maps,
+		  const uint32_t *path_ids, size_t count)
+{
+	const struct syscall_event *ev = &e->ev;
+	const struct trapped_syscall *row = arch_lookup(ev->arch, ev->nr);
+	int pages = addresses_page_aligned(row, e);
+	unsigned flags = e->d.kind & EV_DECISION_MASK, mask = 0;
+
+	if (e->stack_id)
+		flags |= EV_STACK;
+	if (e->has_window)
+		flags |= EV_WINDOW;
+	if (ev->tid != st->tid)
+		flags |= EV_TID;
+	if (ev->ip != st->ip)
+		flags |= EV_IP;
+	if (!pages)
+		flags |= EV_BYTE_ADDR;
+	if (ev->arch != st->arch)
+		flags |= EV_ARCH;
+	if (!ev->has_result)
+		flags |= EV_PENDING;
+	if (has_ind_args(row, ev))
+		flags |= EV_OLD_MMAP;
+	if (ev->ind_fault)
+		flags |= EV_IND_FAULT;
+	if (ev->has_result && syscall_result_is_error(ev->result))
+		flags |= EV_ERROR;
+
+	put_uvarint(b, flags);
+	if (flags & EV_TID)
+		put_uvarint(b, (uint64_t)ev->tid);
+	if (flags & EV_ARCH)
+		put_u8(b, (uint8_t)arch_to_file(ev->arch));
+	put_svarint(b, (int64_t)(e->d.seq - st->seq));
+	put_time_delta(b, st, time_ns);
+	put_uvarint(b, ev->nr);
+	if (flags & EV_IP)
+		put_svarint(b, (int64_t)(ev->ip - st->ip));
+	st->tid = ev->tid;
+	st->arch = ev->arch;
+	st->seq = e->d.seq;
+	st->ip = ev->ip;
+
+	for (int i = 0; i < 6; i++)
+		mask |= (ev->args[i] & arch_infos[ev->arch].word_mask ? 1u : 0) << i;
+	put_uvarint(b, mask);
+	for (int i = 0; i < 6; i++) {
+		uint64_t v = ev->args[i] & arch_infos[ev->arch].word_mask;
+
+		if (!(mask & (1u << i)))
+			continue;
+		if (arg_is_address(row, i))
+			put_address(b, st, v, pages);
+		else
+			put_word(b, v, ev->arch);
+	}
+	if (flags & EV_OLD_MMAP) {
+		mask = 0;
+		for (int i = 0; i < 6; i++)
+			mask |= (ev->ind_args[i] ? 1u : 0) << i;
+		put_uvarint(b, mask);
+		for (int i = 0; i < 6; i++) {
+			if (!(mask & (1u << i)))
+				continue;
+			if (i == 0)
+				put_address(b, st, ev->ind_args[0], pages);
+			else
+				put_svarint(b, (int32_t)ev->ind_args[i]);
+		}
+	}
+	if (flags & EV_ERROR)
+		put_uvarint(b, (uint64_t)-ev->result);
+	else if (ev->has_result && result_is_address(row, ev))
+		put_address(b, st, (uint64_t)ev->result, pages);
+	else if (ev->has_result)
+		put_svarint(b, ev->result);
+	if (e->d.kind == RECORD_PLACED)
+		put_address(b, st, e->d.addr, pages);
+	else if (e->d.kind == RECORD_REFUSED)
+		put_uvarint(b, (uint64_t)e->d.err);
+	if (flags & EV_STACK)
+		put_uvarint(b, e->stack_id);
+	if (flags & EV_WINDOW) {
+		put_uvarint(b, e->whole ? WINDOW_WHOLE : 0);
+		if (!e->whole) {
+			put_address(b, st, e->lo, 1);
+			put_uvarint(b, (e->hi - e->lo) >> PAGE_SHIFT);
+		}
+		put_mapping_list(b, maps, path_ids, count, e->whole ? 0 : e->lo);
+	}
+}
+
+static int decode_window(struct cursor *c, struct payload_state *st, struct rec_event *e,
+			 const char **why)
+{
+	uint64_t wflags = get_uvarint(c), pages;
+
+	e->has_window = 1;
+	e->whole = (wflags & WINDOW_WHOLE) != 0;
+	e->lo = 0;
+	e->hi = UINT64_MAX;
+	if (!e->whole) {
+		e->lo = get_address(c, st, 1);
+		pages = get_uvarint(c);
+		if (pages == 0 || pages > (UINT64_MAX - e->lo) >> PAGE_SHIFT)
+			return payload_fail(why, "an event has a bad window");
+		e->hi = e->lo + (pages << PAGE_SHIFT);
+	}
+	if (c->bad)
+		return payload_fail(why, "an event's window is cut short");
+	return get_mapping_list(c, e->mappings, e->lo, e->whole ? 0 : e->hi, why);
+}
+
+int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
+		 struct rec_event *e, const char **why)
+{
+	struct syscall_event *ev = &e->ev;
+	const struct trapped_syscall *row;
+	uint64_t flags = get_uvarint(c), mask;
+	int pages = !(flags & EV_BYTE_ADDR);
+
+	memset(ev, 0, sizeof(*ev));
+	e->has_window = e->whole = 0;
+	e->lo = e->hi = 0;
+	e->mappings->count = 0;
+	if (flags & EV_TID) {
+		if (get_tid(c, &st->tid) < 0)
+			return payload_fail(why, "a bad tid");
+	}
+	if (flags & EV_ARCH) {
+		if (arch_from_file(get_u8(c), &st->arch) < 0)
+			return payload_fail(why, "an unknown arch");
+	}
+	st->seq += (uint64_t)get_svarint(c);
+	*time_ns = get_time_delta(c, st);
+	ev->nr = get_uvarint(c);
+	if (flags & EV_IP)
+		st->ip += (uint64_t)get_svarint(c);
+	ev->tid = st->tid;
+	ev->arch = st->arch;
+	ev->ip = st->ip;
+	ev->row = row = arch_lookup(ev->arch, ev->nr);
+
+	mask = get_uvarint(c);
+	for (int i = 0; i < 6; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		if (arg_is_address(row, i))
+			ev->args[i] = get_address(c, st, pages) & arch_infos[ev->arch].word_mask;
+		else
+			ev->args[i] = get_word(c, ev->arch);
+	}
+	if (flags & EV_OLD_MMAP) {
+		mask = get_uvarint(c);
+		for (int i = 0; i < 6; i++) {
+			if (!(mask & (1u << i)))
+				continue;
+			ev->ind_args[i] = i == 0 ? (uint32_t)get_address(c, st, pages)
+						 : (uint32_t)get_svarint(c);
+		}
+	}
+	ev->ind_fault = (flags & EV_IND_FAULT) != 0;
+	ev->has_result = !(flags & EV_PENDING);
+	if (ev->has_result && (flags & EV_ERROR)) {
+		uint64_t err = get_uvarint(c);
+
+		if (err == 0 || err > 4095)
+			return payload_fail(why, "an event has a bad errno");
+		ev->result = -(int64_t)err;
+	} else if (ev->has_result) {
+		ev->result = row && row->ret == RET_ADDR ? (int64_t)get_address(c, st, pages)
+							 : get_svarint(c);
+	}
+	e->d.seq = st->seq;
+	e->d.kind = flags & EV_DECISION_MASK;
+	e->d.addr = 0;
+	e->d.err = 0;
+	if (e->d.kind == RECORD_PLACED) {
+		e->d.addr = get_address(c, st, pages);
+	} else if (e->d.kind == RECORD_REFUSED) {
+		uint64_t err = get_uvarint(c);
+
+		if (err > 4095)
+			return payload_fail(why, "an event has a bad errno");
+		e->d.err = (int)err;
+	}
+	e->stack_id = 0;
+	if (flags & EV_STACK) {
+		uint64_t id = get_uvarint(c);
+
+		if (id == 0 || id > UINT32_MAX)
+			return payload_fail(why, "an event names a bad stack id");
+		e->stack_id = (uint32_t)id;
+	}
+	if (c->bad)
+		return payload_fail(why, "an event is cut short");
+	if (flags & EV_WINDOW)
+		return decode_window(c, st, e, why);
+	return 0;
+}
+

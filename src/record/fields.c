@@ -1,0 +1,269 @@
+/* Fields shared by several record kinds (see fields.h). */
+#include "record/fields.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/format.h"
+
+/* The file stores the model's kinds and flag bits by value: a change to
+ * those enums must come with a new format version. */
+_Static_assert(MAPPING_KIND_ANON == 0 && MAPPING_KIND_FILE == 1 && MAPPING_KIND_EXE == 2 &&
+	       MAPPING_KIND_LIB == 3 && MAPPING_KIND_HEAP == 4 && MAPPING_KIND_STACK == 5 &&
+	       MAPPING_KIND_VDSO == 6 && MAPPING_KIND_VVAR == 7 &&
+	       MAPPING_KIND_VVAR_VCLOCK == 8 && MAPPING_KIND_VSYSCALL == 9 &&
+	       MAPPING_KIND_SHM == 10 && MAPPING_KIND_MEMTRACE_STUB == 11 &&
+	       MAPPING_KIND_COUNT <= MF_KIND_MASK + 1,
+	       "mapping kinds are numbered in memtrace-format(5)");
+_Static_assert(MAPPING_SHARED == 1 && MAPPING_ANON == 2 && MAPPING_GROWSDOWN == 4 &&
+	       MAPPING_LOCKED == 8 && MAPPING_LOCKONFAULT == 16 && MAPPING_DONTFORK == 32 &&
+	       MAPPING_WIPEONFORK == 64 && MAPPING_DONTEXPAND == 128 &&
+	       MAPPING_DONTDUMP == 256 && MAPPING_NORESERVE == 512,
+	       "mapping flags are numbered in memtrace-format(5)");
+
+void payload_state_init(struct payload_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->arch = ARCH_X86_64;
+}
+
+int arch_from_file(unsigned value, enum arch *out)
+{
+	switch (value) {
+	case RECORD_ARCH_X86_64:
+		*out = ARCH_X86_64;
+		return 0;
+	case RECORD_ARCH_I386:
+		*out = ARCH_I386;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+unsigned arch_to_file(enum arch arch)
+{
+	return arch == ARCH_I386 ? RECORD_ARCH_I386 : RECORD_ARCH_X86_64;
+}
+
+int payload_fail(const char **why, const char *reason)
+{
+	*why = reason;
+	return -EINVAL;
+}
+
+void put_time_delta(struct bytebuf *b, struct payload_state *st, uint64_t time_ns)
+{
+	/* Times never go back: a late reading is stored as the previous one. */
+	if (time_ns < st->time_ns)
+		time_ns = st->time_ns;
+	put_uvarint(b, time_ns - st->time_ns);
+	st->time_ns = time_ns;
+}
+
+uint64_t get_time_delta(struct cursor *c, struct payload_state *st)
+{
+	st->time_ns += get_uvarint(c);
+	return st->time_ns;
+}
+
+void put_address(struct bytebuf *b, struct payload_state *st, uint64_t v, int pages)
+{
+	if (pages)
+		put_svarint(b, (int64_t)((v >> PAGE_SHIFT) - (st->addr >> PAGE_SHIFT)));
+	else
+		put_svarint(b, (int64_t)(v - st->addr));
+	st->addr = v;
+}
+
+uint64_t get_address(struct cursor *c, struct payload_state *st, int pages)
+{
+	uint64_t d = (uint64_t)get_svarint(c);
+
+	st->addr = pages ? ((st->addr >> PAGE_SHIFT) + d) << PAGE_SHIFT : st->addr + d;
+	return st->addr;
+}
+
+void put_word(struct bytebuf *b, uint64_t v, enum arch arch)
+{
+	if (arch_infos[arch].word_mask == UINT32_MAX)
+		put_svarint(b, (int32_t)(uint32_t)v);
+	else
+		put_svarint(b, (int64_t)v);
+}
+
+uint64_t get_word(struct cursor *c, enum arch arch)
+{
+	return (uint64_t)get_svarint(c) & arch_infos[arch].word_mask;
+}
+
+int get_tid(struct cursor *c, pid_t *tid)
+{
+	uint64_t v = get_uvarint(c);
+
+	*tid = (pid_t)v;
+	return v > INT32_MAX ? -EINVAL : 0;
+}
+
+
+static void put_mapping(struct bytebuf *b, const struct mapping *m, uint32_t path_id,
+			uint64_t cursor)
+{
+	const struct mapping_backing *bk = &m->backing;
+	const struct mapping_policy *pol = &m->policy;
+	unsigned mf = m->kind & MF_KIND_MASK;
+
+	if (m->offset == m->start)
+		mf |= MF_OFF_START;
+	else if (m->offset)
+		mf |= MF_OFFSET;
+	if (path_id)
+		mf |= MF_PATH;
+	if (bk->dev_major || bk->dev_minor || bk->inode)
+		mf |= MF_DEV;
+	if (bk->file_id && bk->file_id == bk->inode)
+		mf |= MF_FILE_ID_INODE;
+	else if (bk->file_id)
+		mf |= MF_FILE_ID;
+	if (m->advice)
+		mf |= MF_ADVICE;
+	if (pol->mode || pol->flags || pol->nodemask)
+		mf |= MF_POLICY;
+
+	put_uvarint(b, (m->start - cursor) >> PAGE_SHIFT);
+	put_uvarint(b, (m->end - m->start) >> PAGE_SHIFT);
+	put_uvarint(b, mf);
+	put_u8(b, (m->prot & 0xf) | (m->max_prot & 0xf) << 4);
+	put_uvarint(b, m->flags);
+	if (mf & MF_OFFSET)
+		put_uvarint(b, m->offset);
+	if (mf & MF_PATH)
+		put_uvarint(b, path_id);
+	if (mf & MF_DEV) {
+		put_uvarint(b, bk->dev_major);
+		put_uvarint(b, bk->dev_minor);
+		put_uvarint(b, bk->inode);
+	}
+	if (mf & MF_FILE_ID)
+		put_uvarint(b, bk->file_id);
+	if (mf & MF_ADVICE)
+		put_uvarint(b, m->advice);
+	if (mf & MF_POLICY) {
+		put_uvarint(b, pol->mode);
+		put_uvarint(b, pol->flags);
+		put_uvarint(b, pol->nodemask);
+	}
+}
+
+void put_mapping_list(struct bytebuf *b, const struct mapping *const *maps,
+			 const uint32_t *path_ids, size_t count, uint64_t cursor)
+{
+	put_uvarint(b, count);
+	for (size_t i = 0; i < count; i++) {
+		put_mapping(b, maps[i], path_ids[i], cursor);
+		cursor = maps[i]->end;
+	}
+}
+
+static int get_mapping(struct cursor *c, struct mapping *m, uint32_t *path_id,
+		       uint64_t *cursor, const char **why)
+{
+	struct mapping_backing *bk = &m->backing;
+	uint64_t gap = get_uvarint(c), pages = get_uvarint(c), v;
+	unsigned mf = (unsigned)get_uvarint(c);
+	uint8_t prot = get_u8(c);
+
+	memset(m, 0, sizeof(*m));
+	if (gap > (UINT64_MAX - *cursor) >> PAGE_SHIFT)
+		return payload_fail(why, "a mapping starts past the end of memory");
+	m->start = *cursor + (gap << PAGE_SHIFT);
+	if (pages == 0 || pages > (UINT64_MAX - m->start) >> PAGE_SHIFT)
+		return payload_fail(why, "a mapping has a bad length");
+	m->end = m->start + (pages << PAGE_SHIFT);
+	*cursor = m->end;
+	m->kind = mf & MF_KIND_MASK;
+	if (m->kind >= MAPPING_KIND_COUNT)
+		return payload_fail(why, "a mapping has an unknown kind");
+	m->prot = prot & 0xf;
+	m->max_prot = prot >> 4;
+	v = get_uvarint(c);
+	m->flags = (uint32_t)v;
+	if (v > UINT32_MAX)
+		return payload_fail(why, "a mapping has bad flags");
+	if (mf & MF_OFF_START)
+		m->offset = m->start;
+	else if (mf & MF_OFFSET)
+		m->offset = get_uvarint(c);
+	v = mf & MF_PATH ? get_uvarint(c) : 0;
+	*path_id = (uint32_t)v;
+	if (v > UINT32_MAX)
+		return payload_fail(why, "a mapping names a bad string id");
+	if (mf & MF_DEV) {
+		bk->dev_major = (uint32_t)get_uvarint(c);
+		bk->dev_minor = (uint32_t)get_uvarint(c);
+		bk->inode = get_uvarint(c);
+	}
+	if (mf & MF_FILE_ID_INODE)
+		bk->file_id = bk->inode;
+	else if (mf & MF_FILE_ID)
+		bk->file_id = get_uvarint(c);
+	if (mf & MF_ADVICE)
+		m->advice = (uint16_t)get_uvarint(c);
+	if (mf & MF_POLICY) {
+		m->policy.mode = (uint16_t)get_uvarint(c);
+		m->policy.flags = (uint16_t)get_uvarint(c);
+		m->policy.nodemask = get_uvarint(c);
+	}
+	return c->bad ? payload_fail(why, "a mapping is cut short") : 0;
+}
+
+static int rec_mappings_reserve(struct rec_mappings *list, size_t count)
+{
+	struct mapping *maps;
+	uint32_t *ids;
+
+	if (count <= list->cap)
+		return 0;
+	maps = realloc(list->maps, count * sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
+	list->maps = maps;
+	ids = realloc(list->path_ids, count * sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	list->path_ids = ids;
+	list->cap = count;
+	return 0;
+}
+
+/* Mappings sorted and disjoint from cursor up to limit (exclusive; 0: no limit). */
+int get_mapping_list(struct cursor *c, struct rec_mappings *list, uint64_t cursor,
+			uint64_t limit, const char **why)
+{
+	/* gap, length, mflags, prot and flags take a byte each at least */
+	uint64_t count = get_count(c, 5);
+	int err;
+
+	list->count = 0;
+	if (c->bad)
+		return payload_fail(why, "a mapping count is larger than the record");
+	err = rec_mappings_reserve(list, count);
+	if (err)
+		return err;
+	for (uint64_t i = 0; i < count; i++) {
+		err = get_mapping(c, &list->maps[i], &list->path_ids[i], &cursor, why);
+		if (err)
+			return err;
+		if (limit && cursor > limit)
+			return payload_fail(why, "a mapping lies outside its window");
+		list->count++;
+	}
+	return 0;
+}
+
+void rec_mappings_free(struct rec_mappings *list)
+{
+	free(list->maps);
+	free(list->path_ids);
+	memset(list, 0, sizeof(*list));
+}

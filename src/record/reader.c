@@ -1,0 +1,445 @@
+/* The recording reader (see reader.h). */
+#include "record/reader.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "record/crc32.h"
+#include "record/format.h"
+
+struct record_reader {
+	FILE *f;
+	int owns_file;
+	char *path;
+	uint64_t size;			/* of the file, or UINT64_MAX when unknown (a pipe) */
+	uint64_t offset;		/* of the next record */
+	enum reader_status status;
+	char message[512];
+	struct payload_state st;
+	struct rec_header header;
+	int header_seen;
+	uint8_t *payload;
+	size_t payload_cap;
+	/* Definitions so far: ids are 1..count. */
+	char **strings;
+	struct mapping_path **paths;	/* made on first use by a mapping */
+	size_t nstrings, strings_cap;
+	struct rec_stack *stacks;
+	size_t nstacks, stacks_cap;
+	struct rec_frame *frames;	/* the stack being decoded */
+	size_t frames_cap;
+	struct rec_mappings mappings;	/* the exec or event being decoded */
+	uint64_t events;
+};
+
+static int stop(struct record_reader *rd, enum reader_status status, uint64_t offset,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Stops the reader; the message names the file and the byte offset. */
+static int stop(struct record_reader *rd, enum reader_status status, uint64_t offset,
+		const char *fmt, ...)
+{
+	char what[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	rd->status = status;
+	snprintf(rd->message, sizeof(rd->message), "%s: byte %llu: %s", rd->path,
+		 (unsigned long long)offset, what);
+	return 0;
+}
+
+/* Reads len bytes; returns how many it got before the end of the file. */
+static size_t read_bytes(struct record_reader *rd, void *buf, size_t len)
+{
+	size_t got = len ? fread(buf, 1, len, rd->f) : 0;
+
+	rd->offset += got;
+	return got;
+}
+
+static const char *kind_name(int kind)
+{
+	static const char *const names[] = {
+		[RECORD_KIND_HEADER] = "header", [RECORD_KIND_STRING] = "string",
+		[RECORD_KIND_STACK] = "stack",	 [RECORD_KIND_EXEC] = "exec",
+		[RECORD_KIND_TASK] = "task",	 [RECORD_KIND_EXIT] = "exit",
+		[RECORD_KIND_EVENT] = "event",	 [RECORD_KIND_END] = "end",
+	};
+
+	if (kind > 0 && kind <= RECORD_KIND_END)
+		return names[kind];
+	return "unknown";
+}
+
+static int check_preamble(struct record_reader *rd, char *msg, size_t size)
+{
+	uint8_t pre[RECORD_PREAMBLE_LEN];
+	size_t got = read_bytes(rd, pre, sizeof(pre));
+
+	if (got < RECORD_MAGIC_LEN || memcmp(pre, RECORD_MAGIC, RECORD_MAGIC_LEN) != 0) {
+		snprintf(msg, size, "%s: byte 0: not a memtrace recording (%s)", rd->path,
+			 got == 0 ? "the file is empty" : "no memtrace magic number");
+		return -EINVAL;
+	}
+	if (got < sizeof(pre)) {
+		snprintf(msg, size, "%s: byte %zu: the recording is cut short inside its preamble",
+			 rd->path, got);
+		return -EINVAL;
+	}
+	if (pre[8] != RECORD_VERSION_MAJOR) {
+		snprintf(msg, size,
+			 "%s: byte 8: format version %u.%u, but this memtrace reads version %u.x "
+			 "only%s",
+			 rd->path, pre[8], pre[9], RECORD_VERSION_MAJOR,
+			 pre[8] > RECORD_VERSION_MAJOR ? ": use a newer memtrace" : "");
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+int record_reader_open(struct record_reader **out, const char *path, char *msg, size_t size)
+{
+	struct record_reader *rd = calloc(1, sizeof(*rd));
+	struct record_item first;
+	struct stat st;
+	int err;
+
+	*out = NULL;
+	if (!rd || !(rd->path = strdup(path))) {
+		snprintf(msg, size, "%s: out of memory", path);
+		free(rd);
+		return -ENOMEM;
+	}
+	payload_state_init(&rd->st);
+	rd->status = READER_MORE;
+	rd->size = UINT64_MAX;
+	if (strcmp(path, "-") == 0) {
+		rd->f = stdin;
+	} else {
+		rd->f = fopen(path, "rbe");
+		if (!rd->f) {
+			err = -errno;
+			snprintf(msg, size, "cannot open the recording %s: %s", path, strerror(-err));
+			goto fail;
+		}
+		rd->owns_file = 1;
+	}
+	if (fstat(fileno(rd->f), &st) == 0 && S_ISREG(st.st_mode))
+		rd->size = (uint64_t)st.st_size;
+	err = check_preamble(rd, msg, size);
+	if (err)
+		goto fail;
+	/* The header is the first record: without it nothing else makes sense. */
+	if (!record_reader_next(rd, &first) || first.kind != RECORD_KIND_HEADER) {
+		if (rd->status == READER_MORE || rd->status == READER_COMPLETE)
+			snprintf(msg, size, "%s: byte %d: the first record is not a header", path,
+				 RECORD_PREAMBLE_LEN);
+		else if (rd->status == READER_UNFINISHED)
+			snprintf(msg, size, "%s: byte %d: the recording has no header (it is cut "
+				 "short after the preamble)", path, RECORD_PREAMBLE_LEN);
+		else
+			snprintf(msg, size, "%s", rd->message);
+		err = -EINVAL;
+		goto fail;
+	}
+	*out = rd;
+	return 0;
+fail:
+	record_reader_close(rd);
+	return err;
+}
+
+static int grow(void **array, size_t *cap, size_t want, size_t elem)
+{
+	size_t cap2 = *cap ? *cap : 16;
+	void *p;
+
+	if (want <= *cap)
+		return 0;
+	while (cap2 < want)
+		cap2 *= 2;
+	p = realloc(*array, cap2 * elem);
+	if (!p)
+		return -ENOMEM;
+	*array = p;
+	*cap = cap2;
+	return 0;
+}
+
+static int add_string(struct record_reader *rd, const uint8_t *bytes, size_t len)
+{
+	size_t cap = rd->strings_cap;
+	char *s;
+
+	if (grow((void **)&rd->strings, &cap, rd->nstrings + 1, sizeof(*rd->strings)) ||
+	    grow((void **)&rd->paths, &rd->strings_cap, rd->nstrings + 1, sizeof(*rd->paths)))
+		return -ENOMEM;
+	s = malloc(len + 1);
+	if (!s)
+		return -ENOMEM;
+	memcpy(s, bytes, len);
+	s[len] = '\0';
+	rd->strings[rd->nstrings] = s;
+	rd->paths[rd->nstrings] = NULL;
+	rd->nstrings++;
+	return 0;
+}
+
+static int add_stack(struct record_reader *rd, const struct rec_stack *s)
+{
+	struct rec_frame *frames = NULL;
+
+	if (grow((void **)&rd->stacks, &rd->stacks_cap, rd->nstacks + 1, sizeof(*rd->stacks)))
+		return -ENOMEM;
+	if (s->nframes) {
+		frames = malloc(s->nframes * sizeof(*frames));
+		if (!frames)
+			return -ENOMEM;
+		memcpy(frames, s->frames, s->nframes * sizeof(*frames));
+	}
+	rd->stacks[rd->nstacks] = *s;
+	rd->stacks[rd->nstacks].frames = frames;
+	rd->nstacks++;
+	return 0;
+}
+
+/* Gives each mapping its path; returns a reason when an id is undefined. */
+static const char *attach_paths(struct record_reader *rd, struct rec_mappings *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		uint32_t id = list->path_ids[i];
+
+		list->maps[i].backing.path = NULL;
+		if (!id)
+			continue;
+		if (id > rd->nstrings)
+			return "a mapping names a string not defined before it";
+		if (!rd->paths[id - 1]) {
+			rd->paths[id - 1] = mapping_path_new(rd->strings[id - 1]);
+			if (!rd->paths[id - 1])
+				return "out of memory";
+		}
+		list->maps[i].backing.path = rd->paths[id - 1];
+	}
+	return NULL;
+}
+
+/* Decodes the payload of a record of kind into item. Returns 0 or -errno. */
+static int decode(struct record_reader *rd, struct cursor *c, struct record_item *item,
+		  const char **why)
+{
+	int err;
+
+	switch (item->kind) {
+	case RECORD_KIND_HEADER:
+		if (rd->header_seen)
+			return *why = "a second header", -EINVAL;
+		err = decode_header(c, &rd->header, why);
+		if (err)
+			return err;
+		rd->header_seen = 1;
+		item->header = &rd->header;
+		return 0;
+	case RECORD_KIND_STRING: {
+		const uint8_t *bytes;
+		size_t len;
+
+		err = decode_string(c, &item->string.id, &bytes, &len, why);
+		if (err)
+			return err;
+		if (item->string.id != rd->nstrings + 1)
+			return *why = "a string id out of sequence", -EINVAL;
+		err = add_string(rd, bytes, len);
+		item->string.value = err ? NULL : rd->strings[rd->nstrings - 1];
+		return err;
+	}
+	case RECORD_KIND_STACK: {
+		struct rec_stack s;
+
+		err = decode_stack(c, &s, &rd->frames, &rd->frames_cap, why);
+		if (err)
+			return err;
+		if (s.id != rd->nstacks + 1)
+			return *why = "a stack id out of sequence", -EINVAL;
+		for (uint32_t i = 0; i < s.nframes; i++)
+			if (s.frames[i].module_id > rd->nstrings || s.frames[i].symbol_id > rd->nstrings)
+				return *why = "a frame names a string not defined before it", -EINVAL;
+		err = add_stack(rd, &s);
+		item->stack = err ? NULL : &rd->stacks[rd->nstacks - 1];
+		return err;
+	}
+	case RECORD_KIND_EXEC:
+		item->exec.mappings = &rd->mappings;
+		err = decode_exec(c, &rd->st, &item->time_ns, &item->exec, why);
+		if (!err && item->exec.path_id > rd->nstrings)
+			return *why = "an exec names a string not defined before it", -EINVAL;
+		if (!err && (*why = attach_paths(rd, &rd->mappings)))
+			err = -EINVAL;
+		return err;
+	case RECORD_KIND_TASK:
+		return decode_task(c, &rd->st, &item->time_ns, &item->task, why);
+	case RECORD_KIND_EXIT:
+		return decode_exit(c, &rd->st, &item->time_ns, &item->exit, why);
+	case RECORD_KIND_EVENT:
+		item->event.mappings = &rd->mappings;
+		err = decode_event(c, &rd->st, &item->time_ns, &item->event, why);
+		if (!err && item->event.stack_id > rd->nstacks)
+			return *why = "an event names a stack not defined before it", -EINVAL;
+		if (!err && (*why = attach_paths(rd, &rd->mappings)))
+			err = -EINVAL;
+		if (!err)
+			rd->events++;
+		return err;
+	case RECORD_KIND_END:
+		return decode_end(c, &rd->st, &item->time_ns, &item->end, why);
+	default:
+		/* A kind from a newer minor version: its length lets us skip it. */
+		item->unknown_len = cursor_left(c);
+		return 0;
+	}
+}
+
+int record_reader_next(struct record_reader *rd, struct record_item *item)
+{
+	uint8_t head[11], crc_le[4];
+	uint64_t start = rd->offset, len = 0;
+	size_t head_len = 1;
+	struct cursor c;
+	const char *why = NULL;
+	uint32_t crc;
+	int err;
+
+	if (rd->status != READER_MORE)
+		return 0;
+	memset(item, 0, sizeof(*item));
+	item->offset = start;
+	if (read_bytes(rd, head, 1) == 0) {
+		if (ferror(rd->f))
+			return stop(rd, READER_FAILED, start, "cannot read: %s", strerror(errno));
+		return stop(rd, READER_UNFINISHED, start,
+			    "the recording ends without its end record (memtrace was stopped "
+			    "before it could finish it); %llu events read",
+			    (unsigned long long)rd->events);
+	}
+	item->kind = head[0];
+	if (head[0] == 0)
+		return stop(rd, READER_TRUNCATED, start,
+			    "zero bytes where a record should start: the rest of the file was "
+			    "never written; %llu events read", (unsigned long long)rd->events);
+	/* The length: a uvarint of at most 10 bytes. */
+	for (int shift = 0;; shift += 7) {
+		if (read_bytes(rd, &head[head_len], 1) == 0)
+			return stop(rd, READER_TRUNCATED, start,
+				    "the recording is cut short inside a record; %llu events read",
+				    (unsigned long long)rd->events);
+		if (shift > 56)
+			return stop(rd, READER_CORRUPT, start, "a record length that is no number");
+		len |= (uint64_t)(head[head_len] & 0x7f) << shift;
+		if (!(head[head_len++] & 0x80))
+			break;
+	}
+	if (len > RECORD_MAX_PAYLOAD)
+		return stop(rd, READER_CORRUPT, start, "a record length of %llu bytes, more than "
+			    "any record has", (unsigned long long)len);
+	if (rd->size != UINT64_MAX && len + 4 > rd->size - rd->offset)
+		return stop(rd, READER_TRUNCATED, start,
+			    "the recording is cut short inside a %s record (%llu bytes missing); "
+			    "%llu events read", kind_name(item->kind),
+			    (unsigned long long)(len + 4 - (rd->size - rd->offset)),
+			    (unsigned long long)rd->events);
+	if (len > rd->payload_cap) {
+		uint8_t *p = realloc(rd->payload, len);
+
+		if (!p)
+			return stop(rd, READER_FAILED, start, "out of memory");
+		rd->payload = p;
+		rd->payload_cap = len;
+	}
+	if (read_bytes(rd, rd->payload, len) < len || read_bytes(rd, crc_le, 4) < 4)
+		return stop(rd, READER_TRUNCATED, start,
+			    "the recording is cut short inside a %s record; %llu events read",
+			    kind_name(item->kind), (unsigned long long)rd->events);
+	crc = crc32_update(crc32_update(0, head, head_len), rd->payload, len);
+	if (crc != ((uint32_t)crc_le[0] | (uint32_t)crc_le[1] << 8 | (uint32_t)crc_le[2] << 16 |
+		    (uint32_t)crc_le[3] << 24))
+		return stop(rd, READER_CORRUPT, start,
+			    "a damaged record (its CRC does not match); %llu events read",
+			    (unsigned long long)rd->events);
+	if (!rd->header_seen && item->kind != RECORD_KIND_HEADER)
+		return stop(rd, READER_CORRUPT, start, "a %s record before the header",
+			    kind_name(item->kind));
+	cursor_init(&c, rd->payload, len);
+	err = decode(rd, &c, item, &why);
+	if (err == -ENOMEM || (err && !why))
+		return stop(rd, READER_FAILED, start, "out of memory");
+	if (err)
+		return stop(rd, READER_CORRUPT, start, "a bad %s record: %s", kind_name(item->kind),
+			    why);
+	if (item->kind == RECORD_KIND_END)
+		rd->status = READER_COMPLETE;
+	return 1;
+}
+
+enum reader_status record_reader_status(const struct record_reader *rd)
+{
+	return rd->status;
+}
+
+const char *record_reader_message(const struct record_reader *rd)
+{
+	return rd->status == READER_COMPLETE ? "" : rd->message;
+}
+
+const struct rec_header *record_reader_header(const struct record_reader *rd)
+{
+	return &rd->header;
+}
+
+const char *record_reader_path(const struct record_reader *rd)
+{
+	return rd->path;
+}
+
+uint64_t record_reader_events(const struct record_reader *rd)
+{
+	return rd->events;
+}
+
+const char *record_reader_string(const struct record_reader *rd, uint32_t id)
+{
+	return id && id <= rd->nstrings ? rd->strings[id - 1] : NULL;
+}
+
+const struct rec_stack *record_reader_stack(const struct record_reader *rd, uint32_t id)
+{
+	return id && id <= rd->nstacks ? &rd->stacks[id - 1] : NULL;
+}
+
+void record_reader_close(struct record_reader *rd)
+{
+	if (!rd)
+		return;
+	if (rd->owns_file)
+		fclose(rd->f);
+	for (size_t i = 0; i < rd->nstrings; i++) {
+		free(rd->strings[i]);
+		mapping_path_put(rd->paths[i]);
+	}
+	for (size_t i = 0; i < rd->nstacks; i++)
+		free(rd->stacks[i].frames);
+	free(rd->strings);
+	free(rd->paths);
+	free(rd->stacks);
+	free(rd->frames);
+	free(rd->payload);
+	rec_mappings_free(&rd->mappings);
+	rec_header_free(&rd->header);
+	free(rd->path);
+	free(rd);
+}
