@@ -1,64 +1,155 @@
 #!/bin/sh
-# Times each workload natively, under memtrace and under strace's seccomp
-# mode, and prints one table of ratios from this one run (absolute times on
-# virtual machines are noisy; ratios within one run are not).
-# Usage: compare.sh [REPEATS]   (run from the build directory: make bench)
+# make bench: times each workload natively, under memtrace, memtrace
+# --record, strace's seccomp mode and the null interposer, with the runs
+# interleaved, and prints one table of medians and ratios from this one
+# run, then the scale checks and the targets. Absolute times on a loaded
+# VM are noise; ratios within one run much less so. The targets are
+# informational: this never fails for a missed one.
+# What each column means: docs/PERFORMANCE.md.
+#
+# Environment (the defaults take about 3 minutes on a loaded 2-core VM):
+#   REPEATS         runs of each variant per workload (7); the table shows
+#                   medians, its noise column how far the runs spread
+#   ONLY            the rows to run, by name (default all): mmap brk
+#                   mprotect madvise getppid python gcc threads scale
+#   MMAP_PAIRS BRK_PAIRS MPROTECT_FLIPS MADVISE_ROUNDS GETPPID_CALLS
+#   THREAD_ROUNDS   workload sizes
+#   MANY_MAPS MANY_MAPS_BLOCK  mappings the scale check builds, and calls
+#                   per timed block (60000, 5000; vm.max_map_count is
+#                   65530 by default)
+#   SCALE_RUNS      runs of each scale check (3); medians are shown
+#   PYTHON BENCH_CC the interpreter and the compiler of the real-program rows
+#   MEMTRACE BENCH_BIN BENCH_SRCDIR MM_SCALE  set by make bench
 set -eu
-repeats=${1:-5}
+srcdir=${BENCH_SRCDIR:-$(dirname "$0")}
+bin=${BENCH_BIN:-bench}
 memtrace=${MEMTRACE:-./memtrace}
-loop=${LOOP:-./bench/loop}
-mmap_pairs=${MMAP_PAIRS:-20000}
-getppid_calls=${GETPPID_CALLS:-2000000}
+mm_scale=${MM_SCALE:-tests/unit/mm-scale}
+repeats=${REPEATS:-7}
+only=${ONLY:-mmap brk mprotect madvise getppid python gcc threads scale}
+mmap_pairs=${MMAP_PAIRS:-5000}
+brk_pairs=${BRK_PAIRS:-5000}
+mprotect_flips=${MPROTECT_FLIPS:-5000}
+madvise_rounds=${MADVISE_ROUNDS:-5000}
+getppid_calls=${GETPPID_CALLS:-1000000}
+thread_rounds=${THREAD_ROUNDS:-500}
+many_maps=${MANY_MAPS:-60000}
+many_maps_block=${MANY_MAPS_BLOCK:-5000}
+scale_runs=${SCALE_RUNS:-3}
+# The interpreter itself rather than a version manager's shell-script shim.
+python=${PYTHON:-/usr/bin/python3}
+[ -x "$python" ] || python=$(command -v python3) || python=python3
+cc=${BENCH_CC:-gcc}
 
-now_ns() { date +%s%N; }
-
-# time_ns CMD...: the wall time of one run, in ns.
-time_ns() {
-	t0=$(now_ns)
-	"$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-	t1=$(now_ns)
-	echo $((t1 - t0))
-}
-
-median() { sort -n "$1" | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'; }
-spread() { sort -n "$1" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f%%", lo ? (hi - lo) * 100 / lo : 0 }'; }
-
-tmp=$(mktemp -d)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/memtrace-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-have_strace=no
-command -v strace >/dev/null 2>&1 && strace -f --seccomp-bpf -e trace=%memory -o /dev/null true 2>/dev/null &&
-	have_strace=yes
+trap 'exit 130' INT TERM
+. "$srcdir/lib.sh"
+. "$srcdir/report.sh"
+. "$srcdir/scale.sh"
 
-printf '%-24s %10s %10s %10s %9s %9s\n' workload native_ms memtrace_ms strace_ms mt/native mt/strace
-run_workload() {
-	label=$1
-	calls=$2
-	shift 2
-	: >"$tmp/native"; : >"$tmp/memtrace"; : >"$tmp/strace"
-	# Interleave the variants so that drift on the machine hits all alike.
-	i=0
-	while [ $i -lt "$repeats" ]; do
-		time_ns "$loop" "$@" >>"$tmp/native"
-		time_ns "$memtrace" -o /dev/null -- "$loop" "$@" >>"$tmp/memtrace"
-		[ $have_strace = no ] ||
-			time_ns strace -f --seccomp-bpf -e trace=%memory -o /dev/null "$loop" "$@" >>"$tmp/strace"
-		i=$((i + 1))
-	done
-	native=$(median "$tmp/native")
-	traced=$(median "$tmp/memtrace")
-	st=0
-	[ $have_strace = no ] || st=$(median "$tmp/strace")
-	awk -v l="$label" -v n="$native" -v m="$traced" -v s="$st" -v c="$calls" \
-	    -v sn="$(spread "$tmp/native")" -v sm="$(spread "$tmp/memtrace")" 'BEGIN {
-		n += 0; m += 0; s += 0; c += 0
-		ratio_s = s > n ? sprintf("%.2f", (m - n) / (s - n)) : "n/a"
-		printf "%-24s %10.1f %10.1f %10.1f %9.3f %9s   spread native %s, memtrace %s\n", \
-			l, n / 1e6, m / 1e6, s / 1e6, m / n, ratio_s, sn, sm
-		if (c > 0)
-			printf "%-24s per trapped call over native: memtrace %.1f us, strace %.1f us\n", "", \
-				(m - n) / c / 1e3, (s > 0 ? (s - n) / c / 1e3 : 0)
-	}'
+active=
+for v in $variants; do
+	if have_variant "$v"; then
+		active="$active $v"
+	fi
+done
+: >"$tmp/results"
+# Other work on the machine shows in the noise column; say how much there was.
+load=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?')
+
+selected() {
+	case " $only " in
+	*" $1 "*) true ;;
+	*) false ;;
+	esac
 }
-run_workload "mmap+munmap x$mmap_pairs" $((mmap_pairs * 2)) mmap "$mmap_pairs"
-run_workload "getppid x$getppid_calls" 0 getppid "$getppid_calls"
-echo "(mt/strace: memtrace's overhead over native divided by strace's; median of $repeats runs)"
+
+# time_variants PREFIX PROG [ARGS...]: $repeats runs of each variant,
+# interleaved, their times in PREFIX.VARIANT. Each repetition starts with
+# the next variant, so that none always runs after the same one.
+time_variants() {
+	prefix=$1
+	shift
+	for v in $variants; do
+		: >"$prefix.$v"
+	done
+	order=$active
+	r=0
+	while [ "$r" -lt "$repeats" ]; do
+		for v in $order; do
+			run_variant "$v" "$prefix.$v" "$@"
+		done
+		# shellcheck disable=SC2086
+		order=$(rotate $order)
+		r=$((r + 1))
+	done
+}
+
+# workload NAME KIND LABEL PROG [ARGS...]: one row of the table. KIND is
+# "trapped", or "untrapped" for a workload whose loop makes no trapped
+# call and whose last argument is its count. An untrapped row is timed in
+# CPU time, less the time of the same run with a count of 0: all the filter
+# can add there is CPU work on each call, a few percent that waiting for a
+# CPU on a busy machine, or the tracer's start-up, would drown.
+workload() {
+	name=$1
+	kind=$2
+	label=$3
+	shift 3
+	selected "$name" || return 0
+	clock=wall
+	[ "$kind" != untrapped ] || clock=cpu
+	echo "bench: $label" >&2
+	# Also the warm-up: caches filled, binaries paged in.
+	calls=$(count_trapped "$@")
+	rm -f "$tmp/recording"
+	time_variants "$tmp/times" "$@"
+	record_bytes=-
+	[ ! -f "$tmp/recording" ] || record_bytes=$(wc -c <"$tmp/recording")
+	if [ "$kind" = untrapped ]; then
+		# The same command with its last argument, the count, made 0.
+		last=$#
+		i=0
+		for arg; do
+			i=$((i + 1))
+			[ "$i" -lt "$last" ] || arg=0
+			set -- "$@" "$arg"
+		done
+		shift "$last"
+		time_variants "$tmp/base" "$@"
+	fi
+	line="$name	$kind	$label	$calls	$record_bytes"
+	for v in $variants; do
+		if [ ! -s "$tmp/times.$v" ]; then
+			line="$line	-"
+		elif [ "$kind" = untrapped ]; then
+			line="$line	$(stats "$tmp/times.$v" "$(stats "$tmp/base.$v" | cut -d ' ' -f 1)")"
+		else
+			line="$line	$(stats "$tmp/times.$v")"
+		fi
+	done
+	echo "$line" >>"$tmp/results"
+}
+
+workload mmap trapped "mmap+munmap x$mmap_pairs" "$bin/mmap-pairs" "$mmap_pairs"
+workload brk trapped "brk grow+shrink x$brk_pairs" "$bin/brk-cycle" "$brk_pairs"
+workload mprotect trapped "mprotect RX<->RW x$mprotect_flips" "$bin/mprotect-flip" "$mprotect_flips"
+workload madvise trapped "madvise DONTNEED x$madvise_rounds" "$bin/madvise-hot" "$madvise_rounds"
+workload getppid untrapped "getppid x$getppid_calls (cpu-base)" "$bin/getppid-loop" "$getppid_calls"
+workload python trapped "python3 -c 'import json,..'" \
+	"$python" -c 'import json, re, collections, decimal'
+workload gcc trapped "gcc -O2 -c threads.c" "$cc" -O2 -c "$srcdir/threads.c" -o "$tmp/threads.o"
+workload threads trapped "8 threads malloc x$thread_rounds" "$bin/threads" "$thread_rounds"
+if selected scale; then
+	scale_model
+	scale_many_maps
+fi
+
+echo "memtrace benchmarks: kernel $(uname -r), $(nproc 2>/dev/null || echo '?') CPUs," \
+	"load $load at start; median of $repeats interleaved runs"
+print_table "$tmp/results"
+if selected scale; then
+	print_scale
+fi
+print_targets

@@ -1,0 +1,117 @@
+# Sourced by bench/compare.sh: the table and the targets, from the
+# results file (one tab-separated line per workload: name, kind, label,
+# trapped calls, recording bytes, then "median q1 q3" in ns of each
+# variant in $variants order, or "-" where a variant did not run).
+
+# print_table RESULTS: the table; the lines of its targets go to $tmp/targets.
+print_table() {
+	awk -F '\t' -v targets="$tmp/targets" '
+	function med(s,  a) { split(s, a, " "); return a[1] + 0 }
+	function iqr(s,  a) { split(s, a, " "); return a[3] - a[2] }
+	function spread(s) { return s == "-" ? 0 : iqr(s) / med(s) }
+	function ms(s) { return s == "-" ? "n/a" : sprintf("%.1f", med(s) / 1e6) }
+	function us(x) {
+		return untrapped || x == "-" || calls <= 0 ? "-" : sprintf("%.1f", (med(x) - n) / calls / 1e3)
+	}
+	# Keeps the worst and best value of a target over the rows.
+	function note(key, r) {
+		if (!(key in worst) || r > worst[key]) {
+			worst[key] = r
+			worst_at[key] = name
+		}
+		if (!(key in best) || r < best[key]) {
+			best[key] = r
+			best_at[key] = name
+		}
+	}
+	# Overhead of variant x over native per overhead of variant d, marked
+	# against limit. Judged only where the overhead of d stands out of the
+	# noise of the two variants: else a few ms of jitter decide the ratio.
+	function per_call(x, d, limit, key,  r) {
+		if (untrapped || x == "-" || d == "-" || calls <= 0 || med(d) <= n)
+			return "n/a"
+		r = (med(x) - n) / (med(d) - n)
+		if (med(d) - n <= iqr(native) + iqr(d))
+			return sprintf("%.2f?", r)
+		note(key, r)
+		return sprintf("%.2f%s", r, r > limit ? "*" : " ")
+	}
+	function target(what, measured, goal, verdict) {
+		printf("  %-34s %-38s %-21s %s\n", what, measured, goal, verdict) > targets
+	}
+	# One line for a per-call target: its worst and best row.
+	function per_call_target(what, key, limit, goal, stretch,  verdict) {
+		if (!(key in worst)) {
+			target(what, "n/a (no row judged)", goal, "n/a")
+			return
+		}
+		verdict = worst[key] <= limit ? "PASS" : "MISS"
+		if (stretch)
+			verdict = verdict (worst[key] <= stretch ? ", stretch PASS" : ", stretch MISS")
+		target(what, sprintf("worst %.2f (%s), best %.2f (%s)", worst[key],
+			worst_at[key], best[key], best_at[key]), goal, verdict)
+	}
+	BEGIN {
+		printf("%-30s %6s %8s %8s %8s %8s %8s %7s %6s %6s %6s %6s %6s %6s %5s\n",
+			"workload", "calls", "native", "memtrace", "record", "strace", "null",
+			"mt/nat", "mt:st", "mt:nul", "rec:st", "us/mt", "us/st", "us/nul", "noise")
+	}
+	{
+		name = $1; untrapped = $2 == "untrapped"; calls = $4 + 0
+		native = $6; mt = $7; rec = $8; st = $9; nul = $10
+		n = med(native)
+		noise = 0
+		for (i = 6; i <= 10; i++)
+			if (spread($i) > noise)
+				noise = spread($i)
+		ratio = mt == "-" ? "n/a" : sprintf("%.3f", med(mt) / n)
+		if (untrapped && mt != "-") {
+			note("untrapped", med(mt) / n)
+			ratio = ratio (med(mt) / n <= 1.05 ? " " : "*")
+		}
+		if ($5 != "-" && calls > 0 && !untrapped)
+			note("bytes", $5 / calls)
+		printf("%-30s %6s %8s %8s %8s %8s %8s %7s %6s %6s %6s %6s %6s %6s %4.0f%%\n",
+			$3, calls, ms(native), ms(mt), ms(rec), ms(st), ms(nul), ratio,
+			per_call(mt, st, 1.0, "st"), per_call(mt, nul, 1.3, "null"),
+			per_call(rec, st, 1.5, "rec"), us(mt), us(st), us(nul), noise * 100)
+	}
+	END {
+		printf("") > targets
+		if ("untrapped" in worst)
+			target("untrapped calls, memtrace/native", sprintf("%.3f (%s)",
+				worst["untrapped"], worst_at["untrapped"]), "<= 1.05",
+				worst["untrapped"] <= 1.05 ? "PASS" : "MISS")
+		per_call_target("per trapped call, memtrace:strace", "st", 1.0,
+			"<= 1.0 (stretch 0.6)", 0.6)
+		per_call_target("per trapped call, memtrace:null", "null", 1.3, "<= 1.3")
+		per_call_target("per trapped call, record:strace", "rec", 1.5, "<= 1.5")
+		if ("bytes" in worst)
+			target("recording size", sprintf("worst %.1f B/event (%s)", worst["bytes"],
+				worst_at["bytes"]), "<= 64 B/event", worst["bytes"] <= 64 ? "PASS" : "MISS")
+		else
+			target("recording size", "n/a (memtrace has no --record)", "<= 64 B/event", "n/a")
+	}' "$1"
+	cat <<'LEGEND'
+  Times: median ms of wall time; on the untrapped row, of CPU time (user +
+  system of the process tree) less a run with a count of 0 (cpu-base).
+  calls: trapped calls memtrace printed (one run).
+  record: memtrace --record FILE; strace: strace -f --seccomp-bpf
+  -e trace=%memory; null: bench/null-interposer (same filter, every stop
+  resumed at once). mt/nat: memtrace / native. Per trapped call, one
+  variant's overhead over native divided by another's: mt:st = (memtrace -
+  native) / (strace - native), mt:nul = (memtrace - native) / (null -
+  native), rec:st = (record - native) / (strace - native). us/X: (X -
+  native) / calls, in microseconds. * misses its target; ? not judged: the
+  divisor's overhead is inside the runs' noise (the two interquartile
+  ranges). noise: the widest interquartile range / median of the row.
+LEGEND
+}
+
+# print_targets: every target, met or missed (informational).
+print_targets() {
+	echo
+	echo "targets (informational; make bench does not fail on them):"
+	cat "$tmp/targets"
+	[ ! -f "$tmp/scale-targets" ] || cat "$tmp/scale-targets"
+}
