@@ -119,12 +119,12 @@ static int check_mprotect(const struct tracee *tr, int64_t *result)
 
 static int check_mremap(const struct syscall_event *ev, int64_t *result)
 {
-	uint64_t addr = ev->args[0], old_len = ev->args[1], new_len = ev->args[2];
+	uint64_t addr = ev->args[0], new_len = ev->args[2];
 	uint64_t flags = ev->args[3];
 
 	if ((flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) ||
 	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) ||
-	    ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len)) ||
+	    ((flags & MREMAP_DONTUNMAP) && !(flags & MREMAP_MAYMOVE)) ||
 	    !mm_page_aligned(addr) || mm_page_align(new_len) == 0) {
 		*result = -EINVAL;
 		return 1;

@@ -70,6 +70,8 @@ int numa_maps_verify(pid_t pid, const struct address_space *as, const char *what
 		if (!m)
 			continue;
 		numa_policy_format(&m->policy, model, sizeof(model));
+		/* numa_maps separates fields by spaces, and "prefer (many)" has one */
+		model[strcspn(model, " ")] = '\0';
 		/*
 		 * A mapping with no policy of its own shows the task's, which
 		 * set_mempolicy (numactl) may have set: the first line's.

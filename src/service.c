@@ -95,6 +95,12 @@ int finish_rewrite(struct tracee *tr, struct user_regs_struct *regs)
 	return 0;
 }
 
+/* A mapping of /dev/zero: private ones are anonymous memory to the kernel. */
+static int is_dev_zero(const struct mapping *m)
+{
+	return m->backing.path && strcmp(m->backing.path->name, "/dev/zero") == 0;
+}
+
 /* The model's mapping for an mmap the kernel is about to make. Returns 0 or -errno. */
 static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uint64_t prot,
 		      uint64_t flags, int fd, uint64_t off_bytes, uint64_t seq, struct mapping *m)
@@ -106,8 +112,8 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 	m->max_prot = PROT_READ | PROT_WRITE | PROT_EXEC;
 	m->created_by = seq;
 	m->flags = tr->vm->as.def_flags;
-	if ((flags & 0xf) != MAP_PRIVATE)
-		m->flags |= MAPPING_SHARED;
+	if ((flags & 0xf) == MAP_SHARED || (flags & 0xf) == MAP_SHARED_VALIDATE)
+		m->flags |= MAPPING_SHARED;	/* MAP_PRIVATE, MAP_DROPPABLE (6.11): private */
 	if (flags & MAP_GROWSDOWN)
 		m->flags |= MAPPING_GROWSDOWN;
 	if (flags & MAP_LOCKED)
@@ -157,6 +163,14 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 int choose_address(const struct tracee *tr, uint64_t hint, uint64_t len, uint64_t *chosen)
 {
 	uint64_t recorded = tr->plan.recorded;
+
+	/*
+	 * An i386 call from a 64-bit program (int $0x80) is placed below
+	 * 4 GiB by the kernel's compat rules, which the model does not keep:
+	 * the kernel places it, the model follows.
+	 */
+	if (tr->call.arch != tr->vm->arch)
+		return -EOPNOTSUPP;
 
 	if (recorded && mm_page_aligned(recorded) && recorded + len > recorded &&
 	    recorded + len <= tr->vm->as.layout.task_size &&
@@ -306,9 +320,14 @@ static void restore_registers(struct tracee *tr)
 		errno_msg(errno, "[pid %d] cannot restore registers", (int)tr->tid);
 }
 
-static int shared_anonymous(uint64_t flags)
+/*
+ * Memory the kernel backs with a shmem file of its own, whose inode only it
+ * knows: shared anonymous memory, and shared mappings of /dev/zero.
+ */
+static int kernel_backed(uint64_t flags, const struct mapping *m)
 {
-	return (flags & MAP_ANONYMOUS) && (flags & 0xf) != MAP_PRIVATE;
+	return (m->flags & MAPPING_SHARED) &&
+	       ((flags & MAP_ANONYMOUS) || (m->kind == MAPPING_KIND_FILE && is_dev_zero(m)));
 }
 
 /*
@@ -339,6 +358,7 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 	struct call_plan *plan = &tr->plan;
 	uint64_t a[6], len;
 	struct mapping proto;
+	int err;
 
 	if (syscall_result_is_error(result)) {
 		if (plan->reserved)
@@ -348,19 +368,26 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 		return;
 	}
 	call_args(ev, a);
-	if (plan->placed) {
-		if ((uint64_t)result != plan->chosen)
-			internal_error(svc, tr, "mmap placement", plan->chosen, result);
-		if (plan->reserved && !shared_anonymous(a[3]))
+	if (plan->placed && (uint64_t)result != plan->chosen)
+		internal_error(svc, tr, "mmap placement", plan->chosen, result);
+	/* The reservation made at entry is the mapping, unless the kernel named its backing. */
+	if (plan->reserved) {
+		const struct mapping *r = as_lookup(&tr->vm->as, result);
+
+		if (r && !kernel_backed(a[3], r))
 			return;
 	}
 	len = mm_page_align(a[1]);
-	if (mmap_proto(tr, result, len, a[2], a[3], (int)a[4],
-		       ev->nr == I386_NR_MMAP2 && ev->arch == ARCH_I386 ? a[5] << 12 : a[5],
-		       svc->seq, &proto) < 0 ||
-	    (shared_anonymous(a[3]) && take_kernel_backing(tr, result, &proto) < 0) ||
-	    as_insert(&tr->vm->as, &proto) < 0)
-		internal_error(svc, tr, "mmap cannot be added to the model", 0, result);
+	err = mmap_proto(tr, result, len, a[2], a[3], (int)a[4],
+			 ev->nr == I386_NR_MMAP2 && ev->arch == ARCH_I386 ? a[5] << 12 : a[5],
+			 svc->seq, &proto);
+	if (err == 0 && kernel_backed(a[3], &proto)) {
+		proto.flags |= MAPPING_ANON;
+		proto.kind = MAPPING_KIND_ANON;
+		err = take_kernel_backing(tr, result, &proto);
+	}
+	if (err < 0 || as_insert(&tr->vm->as, &proto) < 0)
+		internal_error(svc, tr, "mmap cannot be added to the model", err, result);
 	mapping_path_put(proto.backing.path);
 }
 
@@ -401,6 +428,8 @@ static int model_mlockall(struct address_space *as, uint64_t flags)
 
 	if (!flags || (flags & ~7ull) || flags == MCL_ONFAULT)
 		return -EINVAL;
+	/* each mlockall sets MCL_FUTURE anew (apply_mlockall_flags) */
+	as->def_flags &= ~MAPPING_LOCK_MASK;
 	if (flags & MCL_FUTURE)
 		as->def_flags |= MAPPING_LOCKED | (flags & MCL_ONFAULT ? MAPPING_LOCKONFAULT : 0);
 	if (!(flags & MCL_CURRENT))
@@ -436,8 +465,7 @@ static int model_mlock(struct address_space *as, const struct syscall_event *ev)
 		if (ev->args[2])
 			lock |= MAPPING_LOCKONFAULT;
 	}
-	if (ev->args[1] && !len)
-		return -ENOMEM;
+	/* a length that page-aligns to 0 locks nothing, successfully (apply_vma_lock_flags) */
 	as_change_for_mlock(&chg, lock);
 	return as_change_range(as, start, len, &chg, NULL);
 }
@@ -456,7 +484,8 @@ static int check_lru_advice(const struct mapping *current, const struct mapping 
 	if (current->flags & MAPPING_LOCKED || mapping_is_vm_special(current))
 		return -EINVAL;
 	if (advice == MADV_FREE &&
-	    ((current->flags & MAPPING_SHARED) || !(current->flags & MAPPING_ANON)))
+	    ((current->flags & MAPPING_SHARED) ||
+	     !((current->flags & MAPPING_ANON) || is_dev_zero(current))))
 		return -EINVAL;
 	return AS_CHECK_APPLY;
 }
@@ -478,7 +507,7 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 	const struct syscall_event *ev = &tr->call;
 	const char *name = ev->row->name;
 	struct as_change chg;
-	int model;
+	int model, page_only;
 
 	switch (ev->row->family) {
 	case FAMILY_MUNMAP:
@@ -488,8 +517,8 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		model = mprotect_precheck(ev->args[0], ev->args[1], ev->args[2]);
 		if (model <= 0)
 			break;
-		if (ev->args[2] & ~7ull) {
-			/* PROT_GROWSDOWN/GROWSUP, or bits the kernel refuses */
+		if (ev->args[2] & ~(7ull | 0x8 /* PROT_SEM: accepted, ignored */)) {
+			/* PROT_GROWSDOWN/GROWSUP: the kernel widens the range */
 			if (!syscall_result_is_error(result)) {
 				vm_space_resync(tr->vm, tr->tid, svc->seq);
 				tr->plan.resynced = 1;
@@ -500,13 +529,28 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		if (strcmp(name, "pkey_mprotect") == 0 && syscall_result_is_error(result) &&
 		    result != -ENOMEM && result != -EACCES)
 			return;
-		model = as_protect(as, ev->args[0], ev->args[1], ev->args[2], NULL);
+		model = as_protect(as, ev->args[0], ev->args[1], ev->args[2] & 7, NULL);
 		break;
 	case FAMILY_MADVISE:
 		model = as_change_for_madvise(&chg, (int)ev->args[2]);
+		page_only = model == 0 && !chg.flags_clear && !chg.flags_set && !chg.advice_clear &&
+			    !chg.advice_set;
 		if (model == 0) {
 			add_madvise_page_checks(&chg, (int)ev->args[2]);
 			model = as_change_range(as, ev->args[0], ev->args[1], &chg, NULL);
+		}
+		/*
+		 * Advice that acts on pages only may fail on the pages
+		 * themselves (EFAULT, EACCES, EPERM, EIO, EAGAIN, EINVAL for
+		 * pages it will not drop), and the newest advice is EINVAL
+		 * to older kernels; the mappings are untouched either way,
+		 * so the kernel's verdict stands. Holes (ENOMEM) are the model's.
+		 */
+		if (page_only && syscall_result_is_error(result) && result != -ENOMEM &&
+		    model != result) {
+			debug_msg("[pid %d] madvise: the kernel says %lld about the pages", (int)tr->tid,
+				  (long long)result);
+			return;
 		}
 		break;
 	case FAMILY_MLOCK:
@@ -649,6 +693,8 @@ void service_exit(struct service *svc, struct tracee *tr)
 		if (!brk_over_data_limit(tr, ev->args[0]) &&
 		    as_brk(&tr->vm->as, ev->args[0], svc->seq, &model) < 0)
 			break;
+		/* an int $0x80 brk of a 64-bit program gets the low 32 bits */
+		model &= arch_infos[ev->arch].word_mask;
 		if (model != (uint64_t)result)
 			internal_error(svc, tr, "brk", model, result);
 		break;

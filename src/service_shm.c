@@ -80,7 +80,9 @@ void plan_shm(struct service *svc, struct tracee *tr)
 	uint64_t len = 0, chosen;
 
 	(void)svc;
-	if (decode(&tr->call, &c) < 0 || !c.attach || c.addr || segment_size(c.shmid, &len) < 0 ||
+	/* SHM_REMAP without an address is EINVAL: the kernel says so */
+	if (decode(&tr->call, &c) < 0 || !c.attach || c.addr || (c.flags & SHM_REMAP) ||
+	    segment_size(c.shmid, &len) < 0 ||
 	    choose_address(tr, 0, len, &chosen) < 0 || begin_rewrite(tr, &regs) < 0)
 		return;
 	*arg_reg(&regs, tr->call.arch, c.addr_arg) = chosen;
@@ -106,7 +108,8 @@ static int model_attach(struct tracee *tr, const struct shm_call *c, uint64_t ad
 	m.prot = c->flags & SHM_RDONLY ? PROT_READ : PROT_READ | PROT_WRITE;
 	if (c->flags & SHM_EXEC)
 		m.prot |= PROT_EXEC;
-	m.max_prot = m.prot | (c->flags & SHM_RDONLY ? 0 : PROT_WRITE);
+	/* do_shmat maps with VM_MAYEXEC always, VM_MAYWRITE unless read-only */
+	m.max_prot = PROT_READ | PROT_EXEC | (c->flags & SHM_RDONLY ? 0 : PROT_WRITE);
 	m.flags = tr->vm->as.def_flags | MAPPING_SHARED;
 	m.kind = MAPPING_KIND_SHM;
 	m.created_by = seq;
@@ -135,8 +138,9 @@ static int model_detach(struct address_space *as, uint64_t addr)
 	if (!m)
 		return -EINVAL;
 	file_id = m->backing.file_id;
+	/* removed (IPC_RMID) segments cannot be asked: every fragment of it past addr goes */
 	if (segment_size((int)m->backing.inode, &len) < 0)
-		len = mapping_len(m);	/* removed meanwhile: what is mapped */
+		len = UINT64_MAX - addr;
 	while (m && m->end - addr <= len) {
 		next = m->end;
 		if (m->kind == MAPPING_KIND_SHM && m->backing.file_id == file_id &&
