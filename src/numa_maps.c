@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
+#include "mm/change.h"
 #include "numa_maps.h"
 
 #define MPOL_F_STATIC_NODES (1 << 15)
@@ -24,9 +26,6 @@ void numa_policy_format(const struct mapping_policy *policy, char *buf, size_t s
 	uint64_t nodes = policy->nodemask;
 	size_t n;
 
-	/* MPOL_PREFERRED without nodes is kept as MPOL_LOCAL */
-	if (mode == 1 && !nodes)
-		mode = 4;
 	if (mode == 0 || mode == 4)
 		nodes = 0;
 	n = snprintf(buf, size, "%s", mode < sizeof(modes) / sizeof(modes[0]) ? modes[mode] : "?");
@@ -46,6 +45,93 @@ void numa_policy_format(const struct mapping_policy *policy, char *buf, size_t s
 		first = 0;
 		node = last;
 	}
+}
+
+/* Parses "bind=static:0-2,5" back into a policy. Returns 0 or -EINVAL. */
+static int parse_policy(const char *text, struct mapping_policy *policy)
+{
+	static const char *const modes[] = { "default", "prefer", "bind", "interleave", "local",
+					     "prefer (many)", "weighted" };
+	size_t len = strcspn(text, "=:");
+	const char *p = text + len;
+
+	memset(policy, 0, sizeof(*policy));
+	policy->mode = 0xffff;
+	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strlen(modes[i]) == len && strncmp(text, modes[i], len) == 0)
+			policy->mode = i;
+	if (policy->mode == 0xffff)
+		return -EINVAL;
+	if (strncmp(p, "=static", 7) == 0) {
+		policy->flags = MPOL_F_STATIC_NODES;
+		p += 7;
+	} else if (strncmp(p, "=relative", 9) == 0) {
+		policy->flags = MPOL_F_RELATIVE_NODES;
+		p += 9;
+	}
+	if (*p++ != ':')
+		return 0;
+	while (*p) {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+
+		if (end == p)
+			return -EINVAL;
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		for (unsigned long n = lo; n <= hi && n < 64; n++)
+			policy->nodemask |= 1ull << n;
+		p = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			break;
+	}
+	return 0;
+}
+
+/* Sets policy on the model over one VMA: [start, the next VMA's start). */
+static void apply_policy(struct address_space *as, uint64_t start, uint64_t next_start,
+			 const char *text)
+{
+	const struct mapping *m = as_lookup(as, start);
+	struct mapping_policy policy;
+	struct as_change chg;
+	uint64_t end;
+
+	if (!m || parse_policy(text, &policy) < 0 || policy.mode == 0)
+		return;
+	end = m->end < next_start ? m->end : next_start;
+	as_change_for_mbind(&chg, &policy);
+	chg.holes = AS_HOLES_SKIP;
+	as_change_range(as, start, end - start, &chg, NULL);
+}
+
+int numa_maps_apply(pid_t pid, struct address_space *as)
+{
+	char path[64], line[1024], text[128], prev_text[128] = "", first_line[128] = "";
+	unsigned long long start, prev_start = 0;
+	int have_prev = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	/* a line gives no end: each VMA is applied once the next one's start is known */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %127s", &start, text) != 2)
+			continue;
+		if (!first_line[0])
+			snprintf(first_line, sizeof(first_line), "%s", text);
+		if (have_prev && strcmp(prev_text, first_line))
+			apply_policy(as, prev_start, start, prev_text);
+		prev_start = start;
+		snprintf(prev_text, sizeof(prev_text), "%s", text);
+		have_prev = 1;
+	}
+	if (have_prev && strcmp(prev_text, first_line))
+		apply_policy(as, prev_start, UINT64_MAX, prev_text);
+	fclose(f);
+	return 0;
 }
 
 int numa_maps_verify(pid_t pid, const struct address_space *as, const char *what)

@@ -10,6 +10,13 @@
 void numa_policy_format(const struct mapping_policy *policy, char *buf, size_t size);
 
 /*
+ * Sets the policies numa_maps shows (those other than the first line's,
+ * which may be the task's own) on the model's mappings: after the model
+ * took the kernel's view. Returns 0 or -errno.
+ */
+int numa_maps_apply(pid_t pid, struct address_space *as);
+
+/*
  * Compares the memory policies of the model (mbind's) with
  * /proc/PID/numa_maps. Returns 0 (same, or no NUMA), 1 (different:
  * reported, naming what), or -errno.

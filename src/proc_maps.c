@@ -16,6 +16,7 @@
 #include "mm/brk.h"
 #include "numa_maps.h"
 #include "proc_maps.h"
+#include "proc_smaps.h"
 
 /* Reads a whole /proc file; *len gets its size. Returns 0 or -errno. */
 static int read_proc_file(const char *path, char **text, size_t *len)
@@ -120,6 +121,9 @@ static enum mapping_kind kind_of_entry(const struct maps_entry *e, const char *e
 		return MAPPING_KIND_ANON;
 	if (strcmp(e->name, exe) == 0)
 		return MAPPING_KIND_EXE;
+	/* System V segments: "/SYSV0000002a (deleted)", named by key */
+	if (strncmp(e->name, "/SYSV", 5) == 0)
+		return MAPPING_KIND_SHM;
 	/* Everything else the kernel mapped before the first instruction is the interpreter. */
 	return MAPPING_KIND_LIB;
 }
@@ -243,6 +247,10 @@ int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_sp
 		if (err < 0)
 			goto fail;
 	}
+	/* Locks, advice, VM_MAY*: smaps has what maps does not (no smaps: defaults). */
+	err = proc_smaps_apply_flags(pid, as);
+	if (err == -ENOMEM)
+		goto fail;
 	err = 0;
 	goto out;
 fail:

@@ -382,8 +382,11 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 			 ev->nr == I386_NR_MMAP2 && ev->arch == ARCH_I386 ? a[5] << 12 : a[5],
 			 svc->seq, &proto);
 	if (err == 0 && kernel_backed(a[3], &proto)) {
-		proto.flags |= MAPPING_ANON;
-		proto.kind = MAPPING_KIND_ANON;
+		/* /dev/zero keeps its offset; MAP_ANONYMOUS has none */
+		if (a[3] & MAP_ANONYMOUS) {
+			proto.flags |= MAPPING_ANON;
+			proto.kind = MAPPING_KIND_ANON;
+		}
 		err = take_kernel_backing(tr, result, &proto);
 	}
 	if (err < 0 || as_insert(&tr->vm->as, &proto) < 0)
@@ -391,17 +394,39 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 	mapping_path_put(proto.backing.path);
 }
 
+/* A call whose effect the model does not compute: the kernel's view is taken. */
+static void take_kernel_view(struct service *svc, struct tracee *tr, const char *why)
+{
+	debug_msg("[pid %d] %s: memtrace takes the kernel's view", (int)tr->tid, why);
+	vm_space_resync(tr->vm, tr->tid, svc->seq);
+	tr->plan.resynced = 1;
+}
+
 static void commit_mremap(struct service *svc, struct tracee *tr, int64_t result)
 {
 	struct address_space *as = &tr->vm->as;
 	uint64_t addr = tr->call.args[0], old_len = mm_page_align(tr->call.args[1]);
 	uint64_t new_len = mm_page_align(tr->call.args[2]), flags = tr->call.args[3];
+	const struct mapping *m = as_lookup(as, addr);
 	int err = 0;
 
-	if (syscall_result_is_error(result))
+	/*
+	 * MREMAP_FIXED unmaps the destination before the checks that can
+	 * still fail (an old range past TASK_SIZE, a source that is not
+	 * mapped): a failed one may have changed the address space.
+	 */
+	if (syscall_result_is_error(result)) {
+		if (flags & MREMAP_FIXED)
+			take_kernel_view(svc, tr, "a failed MREMAP_FIXED");
 		return;
+	}
 	if (tr->plan.placed && (uint64_t)result != tr->plan.chosen)
 		internal_error(svc, tr, "mremap placement", tr->plan.chosen, result);
+	/* Linux 6.17 moves a range over several mappings; the model moves one. */
+	if (m && addr + old_len > m->end && (uint64_t)result != addr) {
+		take_kernel_view(svc, tr, "an mremap of several mappings");
+		return;
+	}
 	if ((uint64_t)result == addr) {
 		if (new_len < old_len)
 			err = as_unmap(as, addr + new_len, old_len - new_len);
@@ -603,6 +628,9 @@ static void commit_mbind(struct tracee *tr, int64_t result)
 	if (a[4] > 1 && a[4] - 1 < 64)
 		mask &= (1ull << (a[4] - 1)) - 1;
 	policy.nodemask = mask;
+	/* mpol_new keeps MPOL_PREFERRED without nodes as MPOL_LOCAL */
+	if (policy.mode == 1 && !a[3])
+		policy.mode = 4;
 	as_change_for_mbind(&chg, &policy);
 	chg.holes = AS_HOLES_SKIP;
 	as_change_range(&tr->vm->as, a[0] & MM_PAGE_MASK,
@@ -624,6 +652,9 @@ static void commit_remap_file_pages(struct service *svc, struct tracee *tr, int6
 	if (result != 0 || !old) {
 		if (result == 0)
 			internal_error(svc, tr, "remap_file_pages outside any mapping", -EINVAL, 0);
+		/* on System V memory the kernel unmaps the range, then fails */
+		else if (old && old->kind == MAPPING_KIND_SHM)
+			take_kernel_view(svc, tr, "remap_file_pages on shm");
 		return;
 	}
 	memset(&m, 0, sizeof(m));

@@ -3,6 +3,7 @@
 
 #include "mm/address_space.h"
 #include "mm/remap.h"
+#include "numa_maps.h"
 #include "proc_maps.h"
 #include "tracee.h"
 #include "vm_space.h"
@@ -148,6 +149,8 @@ int vm_space_resync(struct vm_space *vm, pid_t pid, uint64_t seq)
 
 	if (err < 0)
 		return err;
+	/* Memory policies are only in numa_maps. */
+	numa_maps_apply(pid, &fresh);
 	/* /proc shows no break: keep the one the model knows. */
 	fresh.layout.brk_start = vm->as.layout.brk_start;
 	fresh.brk_current = vm->as.brk_current;

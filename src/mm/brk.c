@@ -69,8 +69,11 @@ int as_brk(struct address_space *as, uint64_t requested, uint64_t seq, uint64_t 
 		return 0;
 	}
 	if (requested < as->brk_current) {
-		/* Shrinking succeeds even where nothing is mapped; only munmap's
-		 * split rule can refuse it. */
+		/* Shrinking needs something mapped in [new, old) to unmap (Linux
+		 * 6.1+: brkvma = vma_find(newbrk, oldbrk), else the break stays),
+		 * and munmap's split rule may refuse it. */
+		if (as_range_is_free(as, new_aligned, old_aligned))
+			return 0;
 		if (as_range_splits_one(as, new_aligned, old_aligned) &&
 		    as_map_count(as) >= as->layout.max_map_count)
 			return 0;

@@ -91,6 +91,15 @@ int main(void)
 	CHECK("brk back to where it started", r == start);
 	CHECK("the heap above it is gone", !mapped(base) && !mapped(base + PG));
 
+	/* A heap the program unmapped itself: shrinking over nothing fails. */
+	r = sys_brk(start + 4 * PG);
+	CHECK("brk grows 4 pages", r == start + 4 * PG);
+	CHECK("munmap the heap's pages", munmap((void *)base, 4 * PG) == 0);
+	r = sys_brk(start + PG);
+	CHECK("brk shrinking over unmapped pages keeps the break", r == start + 4 * PG);
+	r = sys_brk(start + 2 * PG);
+	CHECK("... as does any shrink there", r == start + 4 * PG);
+
 	fflush(stdout);
 	return failed;
 }

@@ -496,6 +496,13 @@ uint64_t ref_brk(struct ref_model *ref, uint64_t requested)
 	if (new_al == old_al) {
 		ref->brk_current = requested;
 	} else if (requested < ref->brk_current) {
+		uint64_t p = new_al / P;
+
+		/* nothing mapped in [new, old): the break stays */
+		while (p < old_al / P && p < REF_PAGES && !mapped(ref, p))
+			p++;
+		if (p >= old_al / P || p >= REF_PAGES)
+			return ref->brk_current;
 		if (splits_one(ref, new_al / P, old_al / P) &&
 		    ref_map_count(ref) >= ref->layout.max_map_count)
 			return ref->brk_current;
