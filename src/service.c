@@ -628,8 +628,8 @@ static void commit_mbind(struct tracee *tr, int64_t result)
 	if (a[4] > 1 && a[4] - 1 < 64)
 		mask &= (1ull << (a[4] - 1)) - 1;
 	policy.nodemask = mask;
-	/* mpol_new keeps MPOL_PREFERRED without nodes as MPOL_LOCAL */
-	if (policy.mode == 1 && !a[3])
+	/* mpol_new keeps MPOL_PREFERRED with an empty nodemask as MPOL_LOCAL */
+	if (policy.mode == 1 && !mask)
 		policy.mode = 4;
 	as_change_for_mbind(&chg, &policy);
 	chg.holes = AS_HOLES_SKIP;
