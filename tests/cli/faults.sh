@@ -25,6 +25,27 @@ check_grep "full disk: the program's own output is whole" 'the shared mapping is
 check_eq "full disk: said once" 1 "$(grep -c 'cannot write the trace' "$tmp/err")"
 check_grep "full disk: says why" 'No space left on device' "$tmp/err"
 
+# A recording that fills its disk: said once, the program runs on, the file
+# reads up to its last complete event. A 64 KiB tmpfs where we may mount
+# one (root), else /dev/full (nothing written at all).
+disk=$tmp/small
+mkdir "$disk"
+if mount -t tmpfs -o size=64k memtrace-test "$disk" 2>/dev/null; then
+	"$MEMTRACE" --record "$disk/r.mtr" -o /dev/null -- "$storm" 20 >"$tmp/out" 2>"$tmp/err"
+	check_eq "recording on a full disk: the program's exit status" 0 $?
+	check_grep "... the program's output is whole" 'the shared mapping is whole: ok' "$tmp/out"
+	check_eq "... said once" 1 "$(grep -c 'No space left on device' "$tmp/err")"
+	"$MEMTRACE" report "$disk/r.mtr" >"$tmp/report" 2>"$tmp/report.err"
+	check_eq "... the cut recording reads" 0 $?
+	check_grep "... up to its last complete record" '^events: [1-9][0-9]* ' "$tmp/report"
+	check_grep "... and says where it was cut" 'cut short' "$tmp/report.err"
+	umount "$disk"
+else
+	"$MEMTRACE" --record /dev/full -o /dev/null -- "$storm" 5 >"$tmp/out" 2>"$tmp/err"
+	check_eq "recording to /dev/full: the program's exit status" 0 $?
+	check_eq "... said once" 1 "$(grep -c 'No space left on device' "$tmp/err")"
+fi
+
 # stderr closed: nowhere to print, the program still runs.
 "$MEMTRACE" -- "$storm" 5 >"$tmp/out" 2>&-
 check_eq "closed stderr: the program's exit status" 0 $?
