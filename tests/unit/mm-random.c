@@ -357,7 +357,8 @@ static void run_seed(struct harness *h, uint64_t seed, unsigned ops)
 	ref_init(&f.ref, &layout);
 	for (i = 0; i < ops; i++) {
 		f.seq = i + 1;
-		if (!run_one_op(&f) || !ref_matches(h, &f.ref, &f.as)) {
+		/* the tree's own invariants too: summaries, balance, merges */
+		if (!run_one_op(&f) || !ref_matches(h, &f.ref, &f.as) || !ASSERT_VALID(h, &f.as)) {
 			printf("  seed %" PRIu64 ", operation %u: %s\n", seed, i + 1, f.what);
 			break;
 		}
