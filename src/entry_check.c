@@ -168,12 +168,21 @@ static int check_remap_file_pages(const struct tracee *tr, int64_t *result)
 {
 	const uint64_t *a = tr->call.args;
 	uint64_t start = a[0] & MM_PAGE_MASK, size = a[1] & MM_PAGE_MASK, pgoff = a[3];
-	const struct mapping *m = as_lookup(&tr->vm->as, start);
+	const struct mapping *m = as_lookup(&tr->vm->as, start), *next;
 
 	if (a[2] || start + size <= start || pgoff + (size >> 12) < pgoff || !m ||
-	    !(m->flags & MAPPING_SHARED) || start + size > m->end) {
+	    !(m->flags & MAPPING_SHARED)) {
 		*result = -EINVAL;
 		return 1;
+	}
+	/* past its mapping, the range may go on over neighbours of the same file and flags */
+	for (const struct mapping *prev = m; start + size > prev->end; prev = next) {
+		next = as_next(&tr->vm->as, prev);
+		if (!next || next->start != prev->end || next->backing.file_id != m->backing.file_id ||
+		    next->flags != m->flags || next->prot != m->prot) {
+			*result = -EINVAL;
+			return 1;
+		}
 	}
 	return 0;
 }

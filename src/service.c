@@ -352,6 +352,14 @@ int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *
 	return m->backing.path ? 0 : -ENOMEM;
 }
 
+/* A call whose effect the model does not compute: the kernel's view is taken. */
+static void take_kernel_view(struct service *svc, struct tracee *tr, const char *why)
+{
+	debug_msg("[pid %d] %s: memtrace takes the kernel's view", (int)tr->tid, why);
+	vm_space_resync(tr->vm, tr->tid, svc->seq);
+	tr->plan.resynced = 1;
+}
+
 static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 {
 	struct syscall_event *ev = &tr->call;
@@ -365,6 +373,13 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 			as_unmap(&tr->vm->as, plan->chosen, plan->len);
 		if (result == -EEXIST && plan->placed)
 			internal_error(svc, tr, "mmap at a place the model thinks free", 0, result);
+		/*
+		 * MAP_FIXED unmaps the range before the file's mmap can refuse
+		 * (MAP_SYNC on a file without DAX: EOPNOTSUPP): the range may be gone.
+		 */
+		call_args(ev, a);
+		if ((a[3] & MAP_FIXED) && result != -EINVAL && result != -EBADF)
+			take_kernel_view(svc, tr, "a failed MAP_FIXED mmap");
 		return;
 	}
 	call_args(ev, a);
@@ -392,14 +407,6 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 	if (err < 0 || as_insert(&tr->vm->as, &proto) < 0)
 		internal_error(svc, tr, "mmap cannot be added to the model", err, result);
 	mapping_path_put(proto.backing.path);
-}
-
-/* A call whose effect the model does not compute: the kernel's view is taken. */
-static void take_kernel_view(struct service *svc, struct tracee *tr, const char *why)
-{
-	debug_msg("[pid %d] %s: memtrace takes the kernel's view", (int)tr->tid, why);
-	vm_space_resync(tr->vm, tr->tid, svc->seq);
-	tr->plan.resynced = 1;
 }
 
 static void commit_mremap(struct service *svc, struct tracee *tr, int64_t result)
