@@ -141,6 +141,10 @@ static int model_detach(struct address_space *as, uint64_t addr)
 	/* removed (IPC_RMID) segments cannot be asked: every fragment of it past addr goes */
 	if (segment_size((int)m->backing.inode, &len) < 0)
 		len = UINT64_MAX - addr;
+	/* that first one goes whole, even grown past the segment by mremap */
+	next = m->end;
+	as_unmap(as, m->start, mapping_len(m));
+	m = as_find(as, next);
 	while (m && m->end - addr <= len) {
 		next = m->end;
 		if (m->kind == MAPPING_KIND_SHM && m->backing.file_id == file_id &&
