@@ -615,12 +615,49 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
  * apply it around holes; a range with no mapping at all is EFAULT).
  * Nodes past 63 are not modelled.
  */
+/* Memory whose policy lives in its shmem file: System V and shared anonymous memory. */
+static int shmem_backed(const struct mapping *m)
+{
+	return m->kind == MAPPING_KIND_SHM ||
+	       ((m->flags & MAPPING_SHARED) && (m->flags & MAPPING_ANON));
+}
+
+/*
+ * mbind on shared memory sets the file's shared policy: every other
+ * mapping of that file whose first page it covers shows it too
+ * (numa_maps reads the policy at a mapping's first page).
+ */
+static void share_policy(struct address_space *as, uint64_t start, uint64_t end,
+			 const struct as_change *chg)
+{
+	struct { uint64_t start, end; } others[16];
+	size_t n = 0;
+
+	for (const struct mapping *m = as_find(as, start); m && m->start < end; m = as_next(as, m)) {
+		uint64_t lo, hi;
+
+		if (!shmem_backed(m))
+			continue;
+		lo = m->offset + ((start > m->start ? start : m->start) - m->start);
+		hi = m->offset + ((end < m->end ? end : m->end) - m->start);
+		for (const struct mapping *o = as_first(as); o && n < 16; o = as_next(as, o))
+			if (shmem_backed(o) && o->backing.file_id == m->backing.file_id &&
+			    (o->end <= start || o->start >= end) && o->offset >= lo && o->offset < hi) {
+				others[n].start = o->start;
+				others[n++].end = o->end;
+			}
+	}
+	/* applied once the walk is over: a change may split and merge mappings */
+	for (size_t i = 0; i < n; i++)
+		as_change_range(as, others[i].start, others[i].end - others[i].start, chg, NULL);
+}
+
 static void commit_mbind(struct tracee *tr, int64_t result)
 {
 	const uint64_t *a = tr->call.args;
 	struct mapping_policy policy = { 0 };
 	struct as_change chg;
-	uint64_t mask = 0, bits;
+	uint64_t mask = 0, bits, start, len;
 	size_t bytes;
 
 	if (result != 0)
@@ -640,8 +677,10 @@ static void commit_mbind(struct tracee *tr, int64_t result)
 		policy.mode = 4;
 	as_change_for_mbind(&chg, &policy);
 	chg.holes = AS_HOLES_SKIP;
-	as_change_range(&tr->vm->as, a[0] & MM_PAGE_MASK,
-			mm_page_align(a[1] + (a[0] & ~MM_PAGE_MASK)), &chg, NULL);
+	start = a[0] & MM_PAGE_MASK;
+	len = mm_page_align(a[1] + (a[0] & ~MM_PAGE_MASK));
+	as_change_range(&tr->vm->as, start, len, &chg, NULL);
+	share_policy(&tr->vm->as, start, start + len, &chg);
 }
 
 /*

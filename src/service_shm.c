@@ -18,6 +18,7 @@
 #include <sys/shm.h>
 
 #include "mm/address_space.h"
+#include "numa_maps.h"
 #include "service_internal.h"
 #include "tracee.h"
 #include "vm_space.h"
@@ -185,6 +186,9 @@ void commit_shm(struct service *svc, struct tracee *tr, int64_t result)
 	if (tr->plan.placed && !c.result_ptr && (uint64_t)result != addr)
 		internal_error(svc, tr, "shmat placement", addr, result);
 	err = model_attach(tr, &c, addr, svc->seq);
+	/* the segment keeps the policies mbind gave it: the new attach shows them */
+	if (err == 0)
+		err = numa_maps_apply(tr->tid, &tr->vm->as);
 	if (err < 0) {
 		/* the segment vanished (IPC_RMID and last detach) or an odd case: the kernel's view */
 		vm_space_resync(tr->vm, tr->tid, svc->seq);
