@@ -311,8 +311,19 @@ static void restore_registers(struct tracee *tr)
 {
 	struct user_regs_struct regs;
 
-	if (!tr->plan.rewritten || ptrace(PTRACE_GETREGS, tr->tid, 0L, &regs) < 0)
+	if (!tr->plan.rewritten)
 		return;
+	/*
+	 * A call changes no register but rax (rcx and r11 were set by the
+	 * syscall instruction before the entry stop): the registers saved
+	 * there plus the result are the registers to give back.
+	 */
+	if (tr->call.has_result) {
+		regs = tr->plan.regs;
+		regs.rax = (uint64_t)tr->call.result;
+	} else if (ptrace(PTRACE_GETREGS, tr->tid, 0L, &regs) < 0) {
+		return;
+	}
 	for (int i = 0; i < 6; i++)
 		*arg_reg(&regs, tr->call.arch, i) = *arg_reg(&tr->plan.regs, tr->call.arch, i);
 	regs.orig_rax = tr->plan.regs.orig_rax;
