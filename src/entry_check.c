@@ -44,17 +44,14 @@ int mprotect_precheck(uint64_t start, uint64_t len, uint64_t prot)
  */
 static int check_mmap(const struct syscall_event *ev, int64_t *result)
 {
-	const uint64_t *a = ev->args;
-	uint64_t ind[6];
+	uint64_t a[6];
 
+	syscall_event_args(ev, a);
 	if (ev->row->family == FAMILY_OLD_MMAP) {
 		if (ev->ind_fault) {
 			*result = -EFAULT;
 			return 1;
 		}
-		for (int i = 0; i < 6; i++)
-			ind[i] = ev->ind_args[i];
-		a = ind;
 		if (a[5] & ~MM_PAGE_MASK) {
 			*result = -EINVAL;
 			return 1;

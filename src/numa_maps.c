@@ -16,19 +16,21 @@
 #define MPOL_F_STATIC_NODES (1 << 15)
 #define MPOL_F_RELATIVE_NODES (1 << 14)
 
+/* mpol_to_str's names, by MPOL_* mode */
+static const char *const mode_names[] = {
+	"default", "prefer", "bind", "interleave", "local", "prefer (many)", "weighted interleave",
+};
+#define N_MODE_NAMES (sizeof(mode_names) / sizeof(mode_names[0]))
+
 void numa_policy_format(const struct mapping_policy *policy, char *buf, size_t size)
 {
-	static const char *const modes[] = {
-		"default", "prefer", "bind", "interleave", "local", "prefer (many)",
-		"weighted interleave",
-	};
 	unsigned mode = policy->mode;
 	uint64_t nodes = policy->nodemask;
 	size_t n;
 
 	if (mode == 0 || mode == 4)
 		nodes = 0;
-	n = snprintf(buf, size, "%s", mode < sizeof(modes) / sizeof(modes[0]) ? modes[mode] : "?");
+	n = snprintf(buf, size, "%s", mode < N_MODE_NAMES ? mode_names[mode] : "?");
 	if (policy->flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES))
 		n += snprintf(buf + n, n < size ? size - n : 0, "=%s",
 			      policy->flags & MPOL_F_STATIC_NODES ? "static" : "relative");
@@ -50,15 +52,14 @@ void numa_policy_format(const struct mapping_policy *policy, char *buf, size_t s
 /* Parses "bind=static:0-2,5" back into a policy. Returns 0 or -EINVAL. */
 static int parse_policy(const char *text, struct mapping_policy *policy)
 {
-	static const char *const modes[] = { "default", "prefer", "bind", "interleave", "local",
-					     "prefer (many)", "weighted" };
 	size_t len = strcspn(text, "=:");
 	const char *p = text + len;
 
 	memset(policy, 0, sizeof(*policy));
 	policy->mode = 0xffff;
-	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (strlen(modes[i]) == len && strncmp(text, modes[i], len) == 0)
+	/* a line's fields are split at spaces: names match by their first word */
+	for (unsigned i = N_MODE_NAMES; i-- > 0;)
+		if (strcspn(mode_names[i], " ") == len && strncmp(text, mode_names[i], len) == 0)
 			policy->mode = i;
 	if (policy->mode == 0xffff)
 		return -EINVAL;

@@ -124,7 +124,7 @@ static void changed_range(const struct tracee *tr, uint64_t *lo, uint64_t *hi)
 {
 	const struct syscall_event *ev = &tr->call;
 	const uint64_t *a = ev->args;
-	uint64_t result = (uint64_t)ev->result, brk_now;
+	uint64_t result = (uint64_t)ev->result, brk_now, args[6];
 
 	*lo = *hi = 0;
 	if (tr->plan.decided || !ev->has_result)
@@ -144,7 +144,8 @@ static void changed_range(const struct tracee *tr, uint64_t *lo, uint64_t *hi)
 		if (syscall_result_is_error(ev->result))
 			return;
 		*lo = result;
-		*hi = result + (ev->row->family == FAMILY_OLD_MMAP ? ev->ind_args[1] : a[1]);
+		syscall_event_args(ev, args);
+		*hi = result + args[1];
 		return;
 	case FAMILY_MREMAP:
 		if (syscall_result_is_error(ev->result))
@@ -181,9 +182,11 @@ static void changed_range(const struct tracee *tr, uint64_t *lo, uint64_t *hi)
 static int may_change_code(const struct tracee *tr)
 {
 	const struct syscall_event *ev = &tr->call;
+	uint64_t a[6];
 
 	if (tr->plan.decided || syscall_result_is_error(ev->result))
 		return 0;
+	syscall_event_args(ev, a);
 	switch (ev->row->family) {
 	case FAMILY_MUNMAP:
 	case FAMILY_MREMAP:
@@ -191,9 +194,8 @@ static int may_change_code(const struct tracee *tr)
 	case FAMILY_REMAP_FILE_PAGES:
 		return 1;
 	case FAMILY_MMAP:
-		return (ev->args[3] & MAP_FIXED) != 0;
 	case FAMILY_OLD_MMAP:
-		return (ev->ind_args[3] & MAP_FIXED) != 0;
+		return (a[3] & MAP_FIXED) != 0;
 	case FAMILY_MPROTECT:
 		return (ev->args[2] & PROT_EXEC) != 0;
 	default:

@@ -53,13 +53,6 @@
 			 MAP_HUGETLB)
 #define I386_NR_MMAP2 192
 
-/* The six arguments as the program passed them (old_mmap: from its block). */
-static void call_args(const struct syscall_event *ev, uint64_t args[6])
-{
-	for (int i = 0; i < 6; i++)
-		args[i] = ev->row->family == FAMILY_OLD_MMAP ? ev->ind_args[i] : ev->args[i];
-}
-
 /* Where each argument lives in the 64-bit register view of either ABI. */
 unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i)
 {
@@ -189,7 +182,7 @@ static void plan_mmap(struct service *svc, struct tracee *tr)
 	struct mapping proto;
 	uint64_t a[6], len, off_bytes, chosen;
 
-	call_args(ev, a);
+	syscall_event_args(ev, a);
 	len = mm_page_align(a[1]);
 	off_bytes = ev->nr == I386_NR_MMAP2 && ev->arch == ARCH_I386 ? a[5] << 12 : a[5];
 	/*
@@ -363,8 +356,7 @@ int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *
 	return m->backing.path ? 0 : -ENOMEM;
 }
 
-/* A call whose effect the model does not compute: the kernel's view is taken. */
-static void take_kernel_view(struct service *svc, struct tracee *tr, const char *why)
+void take_kernel_view(struct service *svc, struct tracee *tr, const char *why)
 {
 	debug_msg("[pid %d] %s: memtrace takes the kernel's view", (int)tr->tid, why);
 	vm_space_resync(tr->vm, tr->tid, svc->seq);
@@ -388,12 +380,12 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 		 * MAP_FIXED unmaps the range before the file's mmap can refuse
 		 * (MAP_SYNC on a file without DAX: EOPNOTSUPP): the range may be gone.
 		 */
-		call_args(ev, a);
+		syscall_event_args(ev, a);
 		if ((a[3] & MAP_FIXED) && result != -EINVAL && result != -EBADF)
 			take_kernel_view(svc, tr, "a failed MAP_FIXED mmap");
 		return;
 	}
-	call_args(ev, a);
+	syscall_event_args(ev, a);
 	if (plan->placed && (uint64_t)result != plan->chosen)
 		internal_error(svc, tr, "mmap placement", plan->chosen, result);
 	/* The reservation made at entry is the mapping, unless the kernel named its backing. */
@@ -562,10 +554,8 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 			break;
 		if (ev->args[2] & ~(7ull | 0x8 /* PROT_SEM: accepted, ignored */)) {
 			/* PROT_GROWSDOWN/GROWSUP: the kernel widens the range */
-			if (!syscall_result_is_error(result)) {
-				vm_space_resync(tr->vm, tr->tid, svc->seq);
-				tr->plan.resynced = 1;
-			}
+			if (!syscall_result_is_error(result))
+				take_kernel_view(svc, tr, "PROT_GROWSDOWN/PROT_GROWSUP");
 			return;
 		}
 		/* A pkey_mprotect refused for its key changes nothing. */
@@ -609,9 +599,7 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		 * allowed, take its view.
 		 */
 		if (model == 0 && syscall_result_is_error(result)) {
-			debug_msg("[pid %d] %s refused by the kernel's lock limits", (int)tr->tid, name);
-			vm_space_resync(tr->vm, tr->tid, svc->seq);
-			tr->plan.resynced = 1;
+			take_kernel_view(svc, tr, "a lock the kernel's limits refused");
 			return;
 		}
 		break;
@@ -825,8 +813,7 @@ void service_exit(struct service *svc, struct tracee *tr)
 			svc->problems++;
 			/* One report per address space; the model follows the kernel from here. */
 			tr->vm->diverged = 1;
-			vm_space_resync(tr->vm, tr->tid, svc->seq);
-			tr->plan.resynced = 1;
+			take_kernel_view(svc, tr, "--verify found a difference");
 		}
 	}
 }

@@ -189,9 +189,7 @@ void commit_shm(struct service *svc, struct tracee *tr, int64_t result)
 	/* the segment keeps the policies mbind gave it: the new attach shows them */
 	if (err == 0)
 		err = numa_maps_apply(tr->tid, &tr->vm->as);
-	if (err < 0) {
-		/* the segment vanished (IPC_RMID and last detach) or an odd case: the kernel's view */
-		vm_space_resync(tr->vm, tr->tid, svc->seq);
-		tr->plan.resynced = 1;
-	}
+	/* the segment vanished (IPC_RMID and last detach), or an odd case */
+	if (err < 0)
+		take_kernel_view(svc, tr, "an attach the model cannot add");
 }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "arch.h"
+#include "trapped.h"
 
 /* One trapped call, from its seccomp stop to its exit stop. */
 struct syscall_event {
@@ -23,6 +24,13 @@ struct syscall_event {
 	int has_result;		/* 0 while the call has not returned */
 	int64_t result;		/* kernel style: -4095..-1 is -errno */
 };
+
+/* The six arguments as the program passed them (old_mmap: from its block). */
+static inline void syscall_event_args(const struct syscall_event *ev, uint64_t args[6])
+{
+	for (int i = 0; i < 6; i++)
+		args[i] = ev->row->family == FAMILY_OLD_MMAP ? ev->ind_args[i] : ev->args[i];
+}
 
 /* Kernel-style results in -4095..-1 are errors; everything else is a value. */
 static inline int syscall_result_is_error(int64_t result)
