@@ -83,3 +83,11 @@ const struct trapped_syscall *arch_lookup(enum arch a, uint64_t nr)
 		return NULL;
 	return rows_by_nr[a][nr];
 }
+
+unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i)
+{
+	unsigned long long *x86_64[6] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };
+	unsigned long long *i386[6] = { &r->rbx, &r->rcx, &r->rdx, &r->rsi, &r->rdi, &r->rbp };
+
+	return arch == ARCH_I386 ? i386[i] : x86_64[i];
+}

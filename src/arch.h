@@ -2,6 +2,7 @@
 #define MEMTRACE_ARCH_H
 
 #include <stdint.h>
+#include <sys/user.h>
 
 #include "trapped.h"
 
@@ -34,5 +35,8 @@ int arch_tables_init(void);
 
 /* The row that handles syscall nr of arch a, or NULL if it is not trapped. */
 const struct trapped_syscall *arch_lookup(enum arch a, uint64_t nr);
+
+/* Where argument i of arch's ABI lives in the 64-bit register view. */
+unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i);
 
 #endif

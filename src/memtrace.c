@@ -29,6 +29,10 @@ static void usage(FILE *f)
 		"                      inherited, so every descendant must be traced)\n"
 		"      --verify        after every call, compare memtrace's model of the\n"
 		"                      address space with /proc/PID/maps; report differences\n"
+		"      --stops=N       stops per call the kernel runs: 1 (its exit is read\n"
+		"                      back from memtrace's stub page in the program) or 2\n"
+		"                      (an exit stop each); the default is 1, or 2 with\n"
+		"                      --verify\n"
 		"  -q, --quiet         do not print notices (randomization, signal deaths)\n"
 		"  -d, --debug         print memtrace's own debugging messages\n"
 		"  -h, --help          print this help and exit\n"
@@ -50,11 +54,12 @@ int main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "record", required_argument, NULL, 'r' },
+		{ "stops", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct supervisor sv;
 	const char *output = NULL;
-	int opt;
+	int opt, stops = 0;
 
 	/* Subcommands read recordings; they trace nothing. */
 	if (argc > 1 && record_command_known(argv[1]))
@@ -79,6 +84,13 @@ int main(int argc, char *argv[])
 		case 'v':
 			sv.service.verify = 1;
 			break;
+		case 's':
+			if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
+				error_msg("--stops takes 1 or 2, not '%s'", optarg);
+				return 2;
+			}
+			stops = optarg[0] - '0';
+			break;
 		case 'd':
 			diag.debug = 1;
 			break;
@@ -99,6 +111,15 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 
+	/*
+	 * --verify checks after every call: by default it keeps the exit stop
+	 * to check at. Asked for, one stop starts at the first call; by
+	 * default only once a program has made enough calls to pay for the stub.
+	 */
+	if (stops)
+		sv.service.one_stop = stops == 1 ? ONE_STOP_ALWAYS : ONE_STOP_NEVER;
+	else
+		sv.service.one_stop = sv.service.verify ? ONE_STOP_NEVER : ONE_STOP_WHERE_IT_PAYS;
 	sv.printer.out = stderr;
 	if (output) {
 		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);

@@ -53,15 +53,6 @@
 			 MAP_HUGETLB)
 #define I386_NR_MMAP2 192
 
-/* Where each argument lives in the 64-bit register view of either ABI. */
-unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i)
-{
-	unsigned long long *x86_64[6] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };
-	unsigned long long *i386[6] = { &r->rbx, &r->rcx, &r->rdx, &r->rsi, &r->rdi, &r->rbp };
-
-	return arch == ARCH_I386 ? i386[i] : x86_64[i];
-}
-
 void internal_error(struct service *svc, const struct tracee *tr, const char *what,
 			   int64_t model, int64_t kernel)
 {
@@ -174,6 +165,12 @@ int choose_address(const struct tracee *tr, uint64_t hint, uint64_t len, uint64_
 	return as_get_unmapped_area(&tr->vm->as, hint, len, chosen);
 }
 
+/* An mmap's file offset in bytes (mmap2 gives it in pages). */
+static uint64_t mmap_offset(const struct syscall_event *ev, const uint64_t a[6])
+{
+	return ev->nr == I386_NR_MMAP2 && ev->arch == ARCH_I386 ? a[5] << 12 : a[5];
+}
+
 static void plan_mmap(struct service *svc, struct tracee *tr)
 {
 	struct syscall_event *ev = &tr->call;
@@ -184,7 +181,7 @@ static void plan_mmap(struct service *svc, struct tracee *tr)
 
 	syscall_event_args(ev, a);
 	len = mm_page_align(a[1]);
-	off_bytes = ev->nr == I386_NR_MMAP2 && ev->arch == ARCH_I386 ? a[5] << 12 : a[5];
+	off_bytes = mmap_offset(ev, a);
 	/*
 	 * Leave to the kernel what memtrace does not place: fixed addresses
 	 * (the model follows at exit), MAP_32BIT and huge pages (other
@@ -299,6 +296,50 @@ int service_entry(struct service *svc, struct tracee *tr)
 	return 0;
 }
 
+static int brk_over_data_limit(const struct tracee *tr, uint64_t requested);
+
+int service_prepare_late_commit(struct service *svc, struct tracee *tr)
+{
+	const struct syscall_event *ev = &tr->call;
+	struct mapping *m;
+	uint64_t a[6];
+	int err;
+
+	/* the program may change RLIMIT_DATA (untrapped) before the commit */
+	if (ev->row->family == FAMILY_BRK) {
+		tr->plan.over_data_limit = brk_over_data_limit(tr, ev->args[0]);
+		tr->plan.data_limit_read = 1;
+		return 0;
+	}
+	if ((ev->row->family != FAMILY_MMAP && ev->row->family != FAMILY_OLD_MMAP) ||
+	    tr->plan.reserved)
+		return 0;
+	syscall_event_args(ev, a);
+	if (a[3] & MAP_ANONYMOUS)
+		return 0;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	err = mmap_proto(tr, 0, mm_page_align(a[1]), a[2], a[3], (int)a[4], mmap_offset(ev, a),
+			 svc->seq, m);
+	if (err < 0) {
+		mapping_path_put(m->backing.path);
+		free(m);
+		return err;
+	}
+	tr->plan.proto = m;
+	return 0;
+}
+
+void service_discard(struct tracee *tr)
+{
+	if (!tr->plan.proto)
+		return;
+	mapping_path_put(tr->plan.proto->backing.path);
+	free(tr->plan.proto);
+	tr->plan.proto = NULL;
+}
+
 /* Puts back the argument registers the call's rewrite changed, keeping its result. */
 static void restore_registers(struct tracee *tr)
 {
@@ -396,9 +437,17 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 			return;
 	}
 	len = mm_page_align(a[1]);
-	err = mmap_proto(tr, result, len, a[2], a[3], (int)a[4],
-			 ev->nr == I386_NR_MMAP2 && ev->arch == ARCH_I386 ? a[5] << 12 : a[5],
-			 svc->seq, &proto);
+	if (plan->proto) {
+		/* read at entry: the fd may be closed by now */
+		proto = *plan->proto;
+		proto.start = result;
+		proto.end = result + len;
+		proto.backing.path = mapping_path_get(proto.backing.path);
+		err = 0;
+	} else {
+		err = mmap_proto(tr, result, len, a[2], a[3], (int)a[4], mmap_offset(ev, a), svc->seq,
+				 &proto);
+	}
 	if (err == 0 && kernel_backed(a[3], &proto)) {
 		/* /dev/zero keeps its offset; MAP_ANONYMOUS has none */
 		if (a[3] & MAP_ANONYMOUS) {
@@ -753,20 +802,31 @@ static void follow_stack_below(struct tracee *tr)
 		tr->plan.whole_window = 1;
 }
 
+static void commit_call(struct service *svc, struct tracee *tr);
+
 void service_exit(struct service *svc, struct tracee *tr)
+{
+	restore_registers(tr);
+	if (tr->vm && tr->call.has_result)
+		commit_call(svc, tr);
+	service_discard(tr);
+}
+
+/* The call's effect on the model, checked against the kernel's result. */
+static void commit_call(struct service *svc, struct tracee *tr)
 {
 	struct syscall_event *ev = &tr->call;
 	int64_t result = ev->result;
 
-	restore_registers(tr);
-	if (!tr->vm || !ev->has_result)
-		return;
 	follow_stack_below(tr);
 	switch (ev->row->family) {
 	case FAMILY_BRK: {
 		uint64_t model = tr->vm->as.brk_current;
 
-		if (!brk_over_data_limit(tr, ev->args[0]) &&
+		int over = tr->plan.data_limit_read ? tr->plan.over_data_limit
+						    : brk_over_data_limit(tr, ev->args[0]);
+
+		if (!over &&
 		    as_brk(&tr->vm->as, ev->args[0], svc->seq, &model) < 0)
 			break;
 		/* an int $0x80 brk of a 64-bit program gets the low 32 bits */

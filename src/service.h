@@ -13,6 +13,8 @@
  */
 struct service {
 	int verify;		/* compare with /proc/PID/maps after every call */
+	/* whether calls may finish through the stub page (one_stop.h) */
+	enum { ONE_STOP_NEVER, ONE_STOP_WHERE_IT_PAYS, ONE_STOP_ALWAYS } one_stop;
 	uint64_t seq;		/* events serviced so far: the model's created_by */
 	unsigned long problems;	/* internal errors and --verify differences */
 	/*
@@ -32,5 +34,15 @@ int service_entry(struct service *svc, struct tracee *tr);
 
 /* At the exit stop, once the kernel's result is in tr->call. */
 void service_exit(struct service *svc, struct tracee *tr);
+
+/*
+ * For a call whose exit is serviced later, when the task has gone on:
+ * reads now what the exit would read from the task (a file mapping's
+ * backing, from an fd the program may close). Returns 0 or -errno.
+ */
+int service_prepare_late_commit(struct service *svc, struct tracee *tr);
+
+/* Drops what the call's plan holds, for a call whose exit is never serviced. */
+void service_discard(struct tracee *tr);
 
 #endif

@@ -8,9 +8,6 @@
 #include "mm/mapping.h"
 #include "service.h"
 
-/* Where argument i lives in the 64-bit register view of arch's ABI. */
-unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i);
-
 /* The model and the kernel disagree: said loudly, counted. */
 void internal_error(struct service *svc, const struct tracee *tr, const char *what,
 		    int64_t model, int64_t kernel);

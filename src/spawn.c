@@ -42,7 +42,7 @@ struct child_report {
 
 #define PTRACE_OPTIONS (PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP | \
 			PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | \
-			PTRACE_O_TRACEEXEC)
+			PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 
 /* Returns 0, -ENOENT or -EACCES, like execvp's search. */
 static int resolve_program(const char *name, char *out, size_t cap)

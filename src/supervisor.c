@@ -5,6 +5,7 @@
  *   syscall-exit    the call returned: record and print it
  *   fork/clone      a new task: it is traced already (auto-attach)
  *   exec            the task runs a new program (perhaps of the other arch)
+ *   exit            the task is about to exit: its stub calls are finished
  *   group-stop      PTRACE_LISTEN: stay stopped without eating SIGCONT
  *   signal          deliver it unchanged
  *
@@ -17,11 +18,14 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "diag.h"
+#include "one_stop.h"
+#include "stub.h"
 #include "supervisor.h"
 #include "proc_maps.h"
 #include "vm_space.h"
@@ -110,21 +114,91 @@ static void refuse_foreign_call(pid_t tid, const struct __ptrace_syscall_info *i
 	resume(tid, PTRACE_CONT, 0);
 }
 
+static void on_task_ended(struct supervisor *sv, pid_t tid, int status);
+
+/* A call went through the stub: what of it is due now (one_stop.h). */
+static void finish_stub_call(void *ctx, struct tracee *t, unsigned what)
+{
+	struct supervisor *sv = ctx;
+
+	if (what & FINISH_COMMIT)
+		service_exit(&sv->service, t);
+	else if (what & FINISH_RECORD)
+		service_discard(t);
+	if (what & FINISH_PRINT)
+		emit(sv, &t->call);
+	if (what & FINISH_RECORD)
+		recording_event(&sv->recording, t);
+}
+
+static void settle(struct supervisor *sv, struct vm_space *vm, enum settle_when when)
+{
+	if (vm && vm->stub && vm->stub->busy)
+		one_stop_settle(&sv->service, vm, when, finish_stub_call, sv);
+}
+
+/*
+ * While stub calls are out, a periodic SIGALRM wakes the wait so that they
+ * are traced soon even when the program makes no further call. It is
+ * blocked except during the wait itself, so nothing else sees EINTR.
+ */
+static volatile sig_atomic_t idle_tick;
+
+static void on_tick(int sig)
+{
+	(void)sig;
+	idle_tick = 1;
+}
+
+static void start_ticking(struct supervisor *sv)
+{
+	struct itimerval every = { { 0, 20000 }, { 0, 20000 } };
+	struct sigaction sa;
+
+	if (sv->ticking)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;	/* no SA_RESTART: the wait returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&sv->tick_mask);
+	sigaddset(&sv->tick_mask, SIGALRM);
+	sigprocmask(SIG_BLOCK, &sv->tick_mask, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &every, NULL);
+	sv->ticking = 1;
+}
+
+static void settle_idle(struct supervisor *sv)
+{
+	for (size_t i = 0; i < sv->tracees.cap; i++) {
+		struct tracee *tr = sv->tracees.slots[i];
+
+		if (tr && tr->vm)
+			settle(sv, tr->vm, SETTLE_IDLE);
+	}
+}
+
 /*
  * The decoded call of tr has its turn: plan it and let it run to its exit
- * stop. A call memtrace decides at entry is over at once (one stop, not
- * two), and the turn passes on to the next waiting task.
+ * stop, or through the stub. A call memtrace decides at entry is over at
+ * once (one stop, not two), and the turn passes on to the next waiting task.
  */
 static void start_call(struct supervisor *sv, struct tracee *tr)
 {
 	while (tr) {
-		if (!service_entry(&sv->service, tr)) {
+		int decided = service_entry(&sv->service, tr);
+
+		if (!decided && !one_stop_issue(&sv->service, tr)) {
 			resume(tr->tid, PTRACE_SYSCALL, 0);
 			return;
 		}
 		tr->in_syscall = 0;
-		emit(sv, &tr->call);
-		recording_event(&sv->recording, tr);
+		if (decided) {
+			emit(sv, &tr->call);
+			recording_event(&sv->recording, tr);
+		} else {
+			start_ticking(sv);
+		}
 		resume(tr->tid, PTRACE_CONT, 0);
 		tr = tr->vm ? vm_space_end_turn(tr->vm, tr) : NULL;
 	}
@@ -162,6 +236,12 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 		refuse_foreign_call(tr->tid, &info);
 		return;
 	}
+	/* a stub call the kernel restarts traps again at its slot: it is planned already */
+	if (one_stop_is_restart(tr, info.instruction_pointer)) {
+		resume(tr->tid, PTRACE_CONT, 0);
+		return;
+	}
+	settle(sv, tr->vm, SETTLE_AT_STOP);
 	memset(ev, 0, sizeof(*ev));
 	ev->tid = tr->tid;
 	ev->arch = arch;
@@ -175,6 +255,7 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 		return;
 	}
 	for (int i = 0; i < 6; i++) {
+		ev->regs[i] = info.seccomp.args[i];
 		ev->args[i] = info.seccomp.args[i] & arch_infos[arch].word_mask;
 		if (arg_kind_is_c_int(ev->row->args[i]))
 			ev->args[i] &= UINT32_MAX;
@@ -194,6 +275,7 @@ static void on_syscall_exit(struct supervisor *sv, struct tracee *tr)
 {
 	struct __ptrace_syscall_info info;
 	struct syscall_event *ev = &tr->call;
+	int status;
 
 	if (!tr->in_syscall) {
 		resume(tr->tid, PTRACE_CONT, 0);
@@ -210,6 +292,11 @@ static void on_syscall_exit(struct supervisor *sv, struct tracee *tr)
 	service_exit(&sv->service, tr);
 	emit(sv, ev);
 	recording_event(&sv->recording, tr);
+	if (one_stop_prepare(&sv->service, tr, &status) == -ESRCH) {
+		/* it died while memtrace was making its stub */
+		on_task_ended(sv, tr->tid, status);
+		return;
+	}
 	resume(tr->tid, PTRACE_CONT, 0);
 	end_turn(sv, tr);
 }
@@ -229,6 +316,8 @@ static void on_new_task(struct supervisor *sv, struct tracee *tr, int event)
 	unsigned long child_tid;
 	struct tracee *child;
 
+	/* the child starts from the parent's address space as it is now */
+	settle(sv, tr->vm, SETTLE_AT_STOP);
 	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0L, &child_tid) == 0) {
 		child = tracee_add(&sv->tracees, child_tid);
 		if (!child) {
@@ -261,6 +350,9 @@ static void attach_new_image(struct supervisor *sv, struct tracee *tr)
 	/* The code segment tells which ABI the new image runs: 0x23 is 32-bit. */
 	if (ptrace(PTRACE_GETREGS, tr->tid, 0L, &regs) == 0 && regs.cs == 0x23)
 		arch = ARCH_I386;
+	/* the old address space is gone: its calls are traced, not committed */
+	if (tr->vm && tr->vm->refs == 1)
+		settle(sv, tr->vm, SETTLE_GONE);
 	vm_space_put(tr->vm);
 	tr->vm = vm_space_from_exec(tr->tid, arch, sv->service.seq, &err);
 	tr->linked = 1;
@@ -326,6 +418,8 @@ static void on_task_ended(struct supervisor *sv, pid_t tid, int status)
 		emit(sv, &tr->call);
 		recording_event(&sv->recording, tr);
 	}
+	if (tr && tr->vm && tr->vm->refs == 1)
+		settle(sv, tr->vm, SETTLE_GONE);
 	recording_exit(&sv->recording, tid, status);
 	forget_task(sv, tid);
 	if (tid == sv->program.pid) {
@@ -361,6 +455,12 @@ static void on_stop(struct supervisor *sv, pid_t tid, int status)
 		break;
 	case PTRACE_EVENT_EXEC:
 		on_exec(sv, tr);
+		break;
+	case PTRACE_EVENT_EXIT:
+		/* the address space still exists: its last calls can be committed */
+		if (tr->vm && tr->vm->refs == 1)
+			settle(sv, tr->vm, SETTLE_AT_STOP);
+		resume(tid, PTRACE_CONT, 0);
 		break;
 	case PTRACE_EVENT_STOP:
 		on_event_stop(tr, sig);
@@ -434,11 +534,25 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 
 	for (;;) {
 		int status;
-		pid_t tid = waitpid(-1, &status, __WALL);
+		pid_t tid;
 
+		if (sv->ticking)
+			sigprocmask(SIG_UNBLOCK, &sv->tick_mask, NULL);
+		tid = idle_tick ? -1 : waitpid(-1, &status, __WALL);
+		if (tid < 0 && idle_tick)
+			errno = EINTR;
+		if (sv->ticking) {
+			int saved = errno;
+
+			sigprocmask(SIG_BLOCK, &sv->tick_mask, NULL);
+			errno = saved;
+		}
 		if (tid < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				idle_tick = 0;
+				settle_idle(sv);
 				continue;
+			}
 			if (errno != ECHILD)
 				errno_msg(errno, "waitpid");
 			break;
@@ -449,6 +563,8 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 			on_task_ended(sv, tid, status);
 	}
 	forward_target = 0;
+	if (sv->ticking)
+		setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
 	tracee_table_destroy(&sv->tracees);
 	recording_stop(&sv->recording);
 	if (sv->service.problems)

@@ -14,6 +14,7 @@ struct syscall_event {
 	const struct trapped_syscall *row;
 	uint64_t nr;
 	uint64_t args[6];	/* truncated to the arch's word size */
+	uint64_t regs[6];	/* the argument registers as they were (to put back) */
 	uint64_t ip;		/* instruction pointer at the stop */
 	/*
 	 * i386 old_mmap (#90): the six arguments its one argument points to.

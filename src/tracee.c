@@ -118,12 +118,13 @@ void tracee_remove(struct tracee_table *t, pid_t tid)
 	}
 }
 
-/* Returns 0 or -errno. */
-int tracee_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+/* Copies len bytes between buf and the task's memory at addr. Returns 0 or -errno. */
+static int tracee_copy(pid_t tid, uint64_t addr, void *buf, size_t len, int to_task)
 {
 	struct iovec local = { buf, len };
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	ssize_t n = to_task ? process_vm_writev(tid, &local, 1, &remote, 1, 0)
+			    : process_vm_readv(tid, &local, 1, &remote, 1, 0);
 	char path[64];
 	int fd;
 
@@ -133,14 +134,24 @@ int tracee_read(pid_t tid, uint64_t addr, void *buf, size_t len)
 		return -EFAULT;
 	if (errno != EPERM && errno != ENOSYS)
 		return -errno;
-	/* process_vm_readv may be refused (seccomp in a container): use /proc. */
+	/* process_vm_* may be refused (seccomp in a container): use /proc. */
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, (to_task ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = pread(fd, buf, len, (off_t)addr);
+	n = to_task ? pwrite(fd, buf, len, (off_t)addr) : pread(fd, buf, len, (off_t)addr);
 	close(fd);
 	if (n == (ssize_t)len)
 		return 0;
 	return n >= 0 || errno == EIO ? -EFAULT : -errno;
+}
+
+int tracee_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	return tracee_copy(tid, addr, buf, len, 0);
+}
+
+int tracee_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
+{
+	return tracee_copy(tid, addr, (void *)buf, len, 1);
 }

@@ -10,6 +10,7 @@
 
 struct vm_space;
 struct record_frame;
+struct mapping;
 
 /* What memtrace decided at a call's entry, for its exit to carry through. */
 struct call_plan {
@@ -25,6 +26,10 @@ struct call_plan {
 	uint64_t brk_before;		/* the break at entry */
 	uint64_t seq;			/* the service's number for the call */
 	uint64_t recorded;		/* replay: the address the recording gave it, or 0 */
+	/* read at entry for a late commit (service_prepare_late_commit): */
+	struct mapping *proto;		/* a file mmap's mapping */
+	int data_limit_read;		/* brk: whether over_data_limit is known */
+	int over_data_limit;		/* brk: the heap would pass RLIMIT_DATA */
 };
 
 /* Where a call came from, captured at its entry when recording (recording.h). */
@@ -67,5 +72,7 @@ void tracee_remove(struct tracee_table *t, pid_t tid);
  * any of it is unreadable, or another -errno.
  */
 int tracee_read(pid_t tid, uint64_t addr, void *buf, size_t len);
+/* Writes len bytes at addr in the task's memory. Returns 0 or -errno, as tracee_read. */
+int tracee_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
 
 #endif

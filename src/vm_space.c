@@ -5,6 +5,7 @@
 #include "mm/remap.h"
 #include "numa_maps.h"
 #include "proc_maps.h"
+#include "stub.h"
 #include "tracee.h"
 #include "vm_space.h"
 
@@ -58,6 +59,7 @@ void vm_space_put(struct vm_space *vm)
 {
 	if (!vm || --vm->refs)
 		return;
+	stub_free(vm->stub);
 	as_destroy(&vm->as);
 	free(vm);
 }
@@ -157,5 +159,7 @@ int vm_space_resync(struct vm_space *vm, pid_t pid, uint64_t seq)
 	fresh.def_flags = vm->as.def_flags;
 	as_destroy(&vm->as);
 	vm->as = fresh;
+	if (vm->stub && !vm->stub_refused)
+		stub_restore_in_model(vm->stub, &vm->as);
 	return 0;
 }

@@ -7,6 +7,8 @@
 #include "arch.h"
 #include "mm/address_space.h"
 
+struct stub;
+
 /*
  * One address space and memtrace's model of it. Threads and CLONE_VM
  * children share one (refcounted); fork copies it; exec replaces it.
@@ -23,6 +25,10 @@ struct vm_space {
 	 */
 	struct tracee *in_flight;
 	struct tracee *waiting_head, *waiting_tail;
+	/* memtrace's page in the child (stub.h), once made; NULL before and without */
+	struct stub *stub;
+	int stub_refused;		/* making it failed: calls take two stops here */
+	unsigned calls;			/* calls serviced, to make the stub only where it pays */
 };
 
 /* A model of pid's address space as its exec left it. Returns NULL and sets *err. */

@@ -289,6 +289,9 @@ static uint32_t stack_id(struct recorder *r, const struct record_frame *frames, 
 
 static int add_mapping(struct recorder *r, size_t *count, const struct mapping *m)
 {
+	/* memtrace's own stub page is not the program's memory: a run records the same with or without it */
+	if (m->kind == MAPPING_KIND_MEMTRACE_STUB)
+		return 0;
 	if (*count == r->maps_cap) {
 		size_t cap = r->maps_cap ? r->maps_cap * 2 : 64;
 		const struct mapping **maps = realloc(r->maps, cap * sizeof(*maps));

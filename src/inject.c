@@ -1,0 +1,89 @@
+/*
+ * Remote syscalls by re-running the task's own syscall instruction.
+ *
+ * From a syscall-exit stop, PTRACE_SYSCALL with ip moved back 2 bytes and
+ * the injected call in the registers gives: a syscall-enter stop, a seccomp
+ * stop if memtrace's filter traps that call, and the exit stop with the
+ * result. This loop waits for that one task only; other tasks' stops wait
+ * in the kernel until the wait loop returns to them.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "inject.h"
+
+int inject_begin(struct injection *inj, pid_t tid, enum arch arch)
+{
+	memset(inj, 0, sizeof(*inj));
+	inj->tid = tid;
+	inj->arch = arch;
+	if (ptrace(PTRACE_GETREGS, tid, 0L, &inj->saved) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Waits for the injected call's exit stop. Returns 0 or -errno. */
+static int run_to_exit(struct injection *inj, int64_t *result, int *status)
+{
+	for (;;) {
+		struct __ptrace_syscall_info info;
+		int st;
+
+		if (waitpid(inj->tid, &st, __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			*status = st;
+			return -ESRCH;
+		}
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+			memset(&info, 0, sizeof(info));
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, inj->tid, (void *)sizeof(info), &info) < 0)
+				return -errno;
+			if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+				*result = info.exit.rval;
+				return 0;
+			}
+		} else if ((unsigned)st >> 16 == 0) {
+			/* a signal-delivery stop: hold the signal until the task is its own again */
+			if (!inj->held_signal)
+				inj->held_signal = WSTOPSIG(st);
+		}
+		/* syscall-enter, seccomp and other event stops: on to the exit */
+		if (ptrace(PTRACE_SYSCALL, inj->tid, 0L, 0L) < 0)
+			return -errno;
+	}
+}
+
+int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64_t *result,
+		   int *status)
+{
+	struct user_regs_struct regs = inj->saved;
+
+	regs.rip -= 2;
+	regs.rax = (unsigned long long)nr;
+	regs.orig_rax = (unsigned long long)nr;
+	for (int i = 0; i < 6; i++)
+		*arg_reg(&regs, inj->arch, i) = args[i];
+	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, &regs) < 0 ||
+	    ptrace(PTRACE_SYSCALL, inj->tid, 0L, 0L) < 0)
+		return -errno;
+	return run_to_exit(inj, result, status);
+}
+
+int inject_end(struct injection *inj)
+{
+	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, &inj->saved) < 0)
+		return -errno;
+	/* Its siginfo is lost; the signal itself is not. */
+	if (inj->held_signal)
+		syscall(SYS_tkill, inj->tid, inj->held_signal);
+	return 0;
+}

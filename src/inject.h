@@ -1,0 +1,42 @@
+#ifndef MEMTRACE_INJECT_H
+#define MEMTRACE_INJECT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include "arch.h"
+
+/*
+ * Remote syscalls: memtrace makes a stopped task run calls of memtrace's
+ * choosing, then puts it back exactly as it was.
+ *
+ * The task must be at a syscall-exit stop of a call of arch: the
+ * instruction just before its ip is then a 2-byte syscall instruction
+ * (syscall, or int $0x80, which the vDSO's fast path returns behind), so
+ * each injected call moves ip back 2 bytes and runs it again (as PRoot and
+ * the kernel's own restart do). A signal that arrives meanwhile is held and
+ * raised again at the end.
+ */
+struct injection {
+	pid_t tid;
+	enum arch arch;
+	struct user_regs_struct saved;	/* the task's registers at the start */
+	int held_signal;		/* a signal that arrived meanwhile, or 0 */
+};
+
+/* Starts injecting into tid, stopped at a syscall exit. Returns 0 or -errno. */
+int inject_begin(struct injection *inj, pid_t tid, enum arch arch);
+
+/*
+ * Runs syscall nr (arch's numbering) with args in the task; its return
+ * value goes to *result. Returns 0, or -ESRCH if the task died meanwhile
+ * (it is reaped: *status tells how), or another -errno.
+ */
+int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64_t *result,
+		   int *status);
+
+/* Puts the task's registers back and raises any held signal. Returns 0 or -errno. */
+int inject_end(struct injection *inj);
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * One stop per call: sending calls through the stub page, and finishing
+ * them afterwards.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+
+#include "diag.h"
+#include "one_stop.h"
+#include "stub.h"
+#include "vm_space.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MREMAP_FIXED
+#define MREMAP_FIXED 2
+#endif
+
+/* Calls seen in an address space before the stub is made: short-lived ones never pay for it. */
+#define CALLS_BEFORE_STUB 32
+
+/* Whether the call could reach the stub's pages (then it takes two stops, and may remove them). */
+static int may_touch_stub(const struct stub *st, const struct syscall_event *ev)
+{
+	uint64_t a[6];
+
+	syscall_event_args(ev, a);
+	switch (ev->row->family) {
+	case FAMILY_BRK:
+		return 0;	/* the heap lies above the program, far above the stub */
+	case FAMILY_MMAP:
+	case FAMILY_OLD_MMAP:
+		return (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && stub_overlaps(st, a[0], a[1]);
+	case FAMILY_MREMAP:
+		return stub_overlaps(st, a[0], a[1]) ||
+		       ((a[3] & MREMAP_FIXED) && stub_overlaps(st, a[4], a[2]));
+	case FAMILY_MUNMAP:
+	case FAMILY_MPROTECT:
+	case FAMILY_MADVISE:
+	case FAMILY_MSYNC:
+		return stub_overlaps(st, a[0], a[1] + 4096);
+	case FAMILY_MLOCK:
+		/* mlockall and munlockall act on every mapping */
+		return ev->row->args[0] != ARG_ADDR || stub_overlaps(st, a[0], a[1] + 4096);
+	default:
+		/* shm, mbind (its nodemask is read at commit), remap_file_pages */
+		return 1;
+	}
+}
+
+int one_stop_issue(struct service *svc, struct tracee *tr)
+{
+	struct vm_space *vm = tr->vm;
+	uint64_t entry;
+
+	if (!svc->one_stop || !vm || !vm->stub || vm->stub_refused || vm->refs != 1 ||
+	    tr->call.arch != vm->arch || tr->plan.decided || may_touch_stub(vm->stub, &tr->call))
+		return 0;
+	/* what the commit would read from the task later, it reads now */
+	if (service_prepare_late_commit(svc, tr) < 0)
+		return 0;
+	entry = stub_issue(vm->stub, tr, tr->call.regs, tr->call.ip);
+	if (!entry)
+		return 0;
+	if (ptrace(PTRACE_POKEUSER, tr->tid, offsetof(struct user, regs.rip), entry) < 0) {
+		/* the task is gone (SIGKILL): its exit finishes the call unfinished */
+		debug_msg("[pid %d] cannot send the call through the stub: %s", (int)tr->tid,
+			  strerror(errno));
+	}
+	return 1;
+}
+
+int one_stop_is_restart(struct tracee *tr, uint64_t ip)
+{
+	struct stub_slot *slot;
+
+	if (!tr->vm || !tr->vm->stub)
+		return 0;
+	slot = stub_slot_at(tr->vm->stub, ip);
+	if (!slot || !slot->busy || slot->settled || slot->sc.tid != tr->tid)
+		return 0;
+	/*
+	 * A view the model took while the call waited to restart (a handler
+	 * ran in between) does not hold its effect yet: it is committed when
+	 * it returns.
+	 */
+	slot->absorbed = 0;
+	return 1;
+}
+
+/* The busy slots, oldest first. Returns how many. */
+static unsigned busy_in_order(struct stub *st, struct stub_slot *out[STUB_SLOTS])
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < STUB_SLOTS; i++) {
+		struct stub_slot *s = &st->slots[i];
+		unsigned j = n++;
+
+		if (!s->busy) {
+			n--;
+			continue;
+		}
+		for (; j > 0 && out[j - 1]->order > s->order; j--)
+			out[j] = out[j - 1];
+		out[j] = s;
+	}
+	return n;
+}
+
+static void finish_slot(struct stub *st, struct vm_space *vm, struct stub_slot *slot,
+			int has_result, unsigned what, one_stop_finish_fn finish, void *ctx)
+{
+	struct tracee t;
+
+	if (slot->absorbed)
+		what &= ~FINISH_COMMIT;
+	if (slot->printed)
+		what &= ~FINISH_PRINT;
+	memset(&t, 0, sizeof(t));
+	t.tid = slot->sc.tid;
+	t.vm = vm;
+	t.linked = 1;
+	t.call = slot->sc.call;
+	t.plan = slot->sc.plan;
+	t.plan.rewritten = 0;	/* the stub put the registers back */
+	t.stack = slot->sc.stack;
+	t.call.has_result = has_result;
+	if (has_result)
+		t.call.result = stub_slot_result(st, slot);
+	finish(ctx, &t, what);
+	slot->sc.stack = t.stack;
+	slot->sc.plan = t.plan;		/* what finish freed is gone from it */
+	if (what & FINISH_PRINT)
+		slot->printed = 1;
+}
+
+void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when when,
+		     one_stop_finish_fn finish, void *ctx)
+{
+	struct stub *st = vm ? vm->stub : NULL;
+	struct stub_slot *order[STUB_SLOTS];
+	unsigned n;
+
+	if (!st || !st->busy)
+		return;
+	n = busy_in_order(st, order);
+	for (unsigned i = 0; i < n; i++) {
+		struct stub_slot *slot = order[i];
+		enum stub_state state = stub_slot_state(st, slot);
+		int returned = state == STUB_RETURNED || state == STUB_LEFT;
+
+		if (slot->settled) {
+			/* finished already; waiting for the task to leave its code */
+		} else if (when == SETTLE_IDLE) {
+			if (returned && !slot->printed)
+				finish_slot(st, vm, slot, 1, FINISH_PRINT, finish, ctx);
+			continue;
+		} else if (returned) {
+			finish_slot(st, vm, slot, 1,
+				    FINISH_PRINT | FINISH_RECORD |
+					    (when == SETTLE_GONE ? 0 : FINISH_COMMIT),
+				    finish, ctx);
+		} else if (when == SETTLE_GONE) {
+			/* it never came back: killed inside the call, or exec replaced its code */
+			finish_slot(st, vm, slot, 0, FINISH_PRINT | FINISH_RECORD, finish, ctx);
+		} else {
+			/*
+			 * The task stopped elsewhere, so the call returned, but a
+			 * signal handler ran before the slot's code stored the
+			 * result: the model takes the kernel's view; the call is
+			 * traced when its result arrives.
+			 */
+			if (!slot->absorbed) {
+				slot->absorbed = 1;
+				svc->seq++;
+				vm_space_resync(vm, slot->sc.tid, svc->seq);
+				debug_msg("[pid %d] a signal handler ran before the stub stored a "
+					  "result: memtrace takes the kernel's view", (int)slot->sc.tid);
+			}
+			continue;
+		}
+		/* with the task gone, nothing runs the slot's code any more */
+		stub_slot_release(st, slot, when == SETTLE_GONE);
+	}
+}
+
+int one_stop_prepare(struct service *svc, struct tracee *tr, int *status)
+{
+	struct vm_space *vm = tr->vm;
+	int err;
+
+	/* the program mapped, unmapped or changed something over the pages */
+	if (vm && vm->stub && !vm->stub_refused && !stub_intact(vm->stub, &vm->as)) {
+		vm->stub_refused = 1;
+		debug_msg("[pid %d] the program changed memtrace's stub page: every call takes "
+			  "two stops from here", (int)tr->tid);
+	}
+	if (!svc->one_stop || !vm || vm->stub || vm->stub_refused || vm->refs != 1 ||
+	    tr->call.arch != vm->arch)
+		return 0;
+	if (svc->one_stop == ONE_STOP_WHERE_IT_PAYS && ++vm->calls < CALLS_BEFORE_STUB)
+		return 0;
+	err = stub_install(vm, tr->tid, vm->arch, svc->seq, status);
+	if (err == -ESRCH)
+		return err;
+	if (err < 0) {
+		vm->stub_refused = 1;
+		debug_msg("[pid %d] no stub page (%s): every call takes two stops", (int)tr->tid,
+			  strerror(-err));
+		return 0;
+	}
+	debug_msg("[pid %d] stub page at %#llx", (int)tr->tid, (unsigned long long)STUB_ADDRESS);
+	return 0;
+}

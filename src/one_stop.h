@@ -1,0 +1,61 @@
+#ifndef MEMTRACE_ONE_STOP_H
+#define MEMTRACE_ONE_STOP_H
+
+#include "service.h"
+#include "tracee.h"
+
+struct vm_space;
+
+/*
+ * Calls that finish without an exit stop, through memtrace's stub page
+ * (stub.h). A call the kernel must run costs two stops (entry and exit);
+ * where an address space has one task, the exit stop is replaced by the
+ * stub's code, and the call is finished (traced, committed to the model,
+ * checked) at that task's next stop, or when memtrace's wait is idle.
+ */
+
+/* When a call's result is read back. */
+enum settle_when {
+	SETTLE_AT_STOP,	/* the address space's task is stopped (not in a stub call) */
+	SETTLE_IDLE,	/* memtrace is waiting: the calls that returned are printed only */
+	SETTLE_GONE,	/* the address space is gone (exit, exec): finish everything */
+};
+
+/* What finishing a call does (one_stop_finish_fn's what). */
+enum {
+	FINISH_COMMIT = 1,	/* the model takes the call, checked against the kernel */
+	FINISH_PRINT = 2,	/* the trace line */
+	FINISH_RECORD = 4,	/* the recording's event */
+};
+
+/*
+ * Finishes one call: t is a stand-in task holding the call as it was at
+ * its entry, with its result (if it returned). Only at a stop is the
+ * address space known to be the one the call changed: the task may exec
+ * or exit while memtrace is idle, so an idle settle prints only.
+ */
+typedef void (*one_stop_finish_fn)(void *ctx, struct tracee *t, unsigned what);
+
+/*
+ * At the seccomp stop, once service_entry left tr's call to the kernel:
+ * sends it through the stub when that is safe. Returns 1 when it went (the
+ * task is to be resumed with PTRACE_CONT, its call is no longer tr's), 0 when
+ * the call takes its exit stop as usual.
+ */
+int one_stop_issue(struct service *svc, struct tracee *tr);
+
+/* Whether tr's seccomp stop is a stub call the kernel restarted (ip - 2): it just goes on. */
+int one_stop_is_restart(struct tracee *tr, uint64_t ip);
+
+/* Finishes vm's stub calls as when allows. */
+void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when when,
+		     one_stop_finish_fn finish, void *ctx);
+
+/*
+ * At an exit stop, after service_exit: makes the stub in tr's address space
+ * once enough calls were seen there. Returns 0, or -ESRCH when the task
+ * died meanwhile (*status says how).
+ */
+int one_stop_prepare(struct service *svc, struct tracee *tr, int *status);
+
+#endif

@@ -1,0 +1,112 @@
+#ifndef MEMTRACE_STUB_H
+#define MEMTRACE_STUB_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch.h"
+#include "mm/address_space.h"
+#include "mm/mapping.h"
+#include "tracee.h"
+
+struct vm_space;
+
+/*
+ * memtrace's page in the child: two pages of one memfd, mapped by memtrace
+ * too, so that a call can finish without an exit stop.
+ *
+ * At a call's seccomp stop memtrace sets the task's ip to a slot's entry;
+ * the kernel runs the call and returns there, and the slot's code stores
+ * the result in the shared data page, puts back the argument registers
+ * memtrace may have rewritten, and jumps to where the program's call
+ * returns. memtrace reads the result later (at the task's next stop, or
+ * when its wait is idle) and checks it against the model then.
+ *
+ *   code page (r-x)  STUB_SLOTS slots: [syscall insn][entry: store, restore, jump]
+ *   data page (rw-)  per slot: result, return ip, six argument registers, state
+ *
+ * The syscall instruction before each entry is where the kernel restarts a
+ * call (ip - 2): a restarted call traps again at that slot.
+ */
+#define STUB_ADDRESS	0x100000ull	/* below every program image, inside i386's 4 GiB */
+#define STUB_PAGE	4096u
+#define STUB_SLOTS	32u
+#define STUB_SLOT_SIZE	128u
+
+/* A slot's state in the data page. */
+enum stub_state {
+	STUB_FREE = 0,		/* never issued, or handed back */
+	STUB_ISSUED = 1,	/* memtrace sent a call through it */
+	STUB_RETURNED = 2,	/* the call returned: the result is stored */
+	STUB_LEFT = 3,		/* the task has left the slot's code */
+};
+
+/* A call that went through a slot, as memtrace knew it at the entry stop. */
+struct stub_call {
+	pid_t tid;
+	struct syscall_event call;
+	struct call_plan plan;
+	struct call_stack stack;
+};
+
+struct stub_slot {
+	int busy;		/* issued and not yet handed back */
+	int settled;		/* its call has been finished (traced, committed) */
+	int absorbed;		/* the model took the kernel's view over it */
+	int printed;		/* its trace line is out already (an idle settle) */
+	uint64_t order;		/* issue order, to settle oldest first */
+	struct stub_call sc;
+};
+
+struct stub {
+	uint64_t address;
+	enum arch arch;
+	volatile uint8_t *mem;		/* memtrace's mapping of both pages */
+	struct mapping pages[2];	/* what the model holds for them */
+	struct stub_slot slots[STUB_SLOTS];
+	unsigned busy;			/* slots issued and not handed back */
+	uint64_t issued;		/* calls sent through the stub so far */
+};
+
+/*
+ * Creates the stub in tid's address space (vm) by remote syscalls: the
+ * task is at a syscall-exit stop of a call of arch. Returns 0, -ESRCH when
+ * the task died meanwhile (*status tells how), or another -errno (the
+ * address is taken, memfd refused, ...): the task is left as it was.
+ */
+int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status);
+
+/* Frees memtrace's side (its mapping, the slots' stacks). */
+void stub_free(struct stub *st);
+
+/* Whether [start, start + len) touches the stub's pages. */
+int stub_overlaps(const struct stub *st, uint64_t start, uint64_t len);
+
+/*
+ * Sends tr's planned call through a free slot: fills the slot's data
+ * (return ip ret_ip, argument registers args) and moves tr's call, plan
+ * and stack into it. Returns the entry address to set as the task's ip, or
+ * 0 when every slot is busy.
+ */
+uint64_t stub_issue(struct stub *st, struct tracee *tr, const uint64_t args[6], uint64_t ret_ip);
+
+/* The slot whose entry is ip (a restarted call traps there), or NULL. */
+struct stub_slot *stub_slot_at(struct stub *st, uint64_t ip);
+
+/* A slot's state as its code left it, and the result it stored. */
+enum stub_state stub_slot_state(const struct stub *st, const struct stub_slot *slot);
+int64_t stub_slot_result(const struct stub *st, const struct stub_slot *slot);
+
+/*
+ * The slot's call is finished: the slot is handed back once the task has
+ * left its code, or at once when the task is gone.
+ */
+void stub_slot_release(struct stub *st, struct stub_slot *slot, int task_gone);
+
+/* Whether the model still holds the stub's pages as memtrace made them. */
+int stub_intact(const struct stub *st, const struct address_space *as);
+
+/* Puts the stub's pages back into a model rebuilt from the kernel's view. */
+void stub_restore_in_model(struct stub *st, struct address_space *as);
+
+#endif
