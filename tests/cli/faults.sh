@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 storm=${CASES_BUILDDIR:?}/thread-storm.m64
+fuzz=${FUZZ_PROGRAM:-$(dirname "$CASES_BUILDDIR")/fuzz/mmfuzz.m64}
 
 # wait_for FILE: up to ~10 s for FILE to be written.
 wait_for() {
@@ -62,6 +63,29 @@ wait $mt
 check_eq "program killed: memtrace exits 128+9" 137 $?
 check_grep "program killed: memtrace says so" 'killed by SIGKILL' "$tmp/err"
 check_eq "program killed: no task left" 0 "$(tasks_of "$prog")"
+
+# The program killed in the middle of the remote calls that make memtrace's
+# stub page (MEMTRACE_FAULT kills it between two of them).
+MEMTRACE_FAULT=kill-while-making-stub "$MEMTRACE" --stops=1 -o "$tmp/trace" -- /bin/sh -c 'echo hi' \
+	>"$tmp/out" 2>"$tmp/err"
+check_eq "killed while the stub is made: memtrace exits 128+9" 137 $?
+check_grep "killed while the stub is made: memtrace says so" 'killed by SIGKILL' "$tmp/err"
+check_eq "killed while the stub is made: no complaint" 0 "$(grep -c 'internal error' "$tmp/err")"
+check_grep "killed while the stub is made: its first call is traced" '^brk\(NULL\) = ' "$tmp/trace"
+
+# The program killed while calls go through the stub (one stop each).
+"$MEMTRACE" --stops=1 -o "$tmp/trace" -- "$fuzz" 7 100000000 >/dev/null 2>"$tmp/err" &
+mt=$!
+n=0
+while [ "$(grep -c . "$tmp/trace" 2>/dev/null)" -lt 2000 ] && [ $n -lt 100 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+prog=$(pgrep -P $mt | head -n 1)
+kill -KILL "$prog"
+wait $mt
+check_eq "killed between stub calls: memtrace exits 128+9" 137 $?
+check_eq "killed between stub calls: no complaint" 0 "$(grep -c 'internal error' "$tmp/err")"
+check_eq "killed between stub calls: no task left" 0 "$(tasks_of "$prog")"
 
 # memtrace killed while sixteen threads are in their calls: they all die.
 rm -f "$tmp/ready"

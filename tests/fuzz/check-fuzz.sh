@@ -34,6 +34,10 @@ status=0
 sh "$here/run-fuzz.sh" "$@" "$m64"
 lane=$?
 [ "$lane" = 0 ] || status=$lane
+# and with one stop per call: each call's exit read back from the stub page
+MEMTRACE_FLAGS="--verify --stops=1" sh "$here/run-fuzz.sh" "$@" "$m64"
+lane=$?
+[ "$lane" = 0 ] || [ "$status" = 99 ] || status=$lane
 
 i386_skip() {
 	echo "SKIP: i386 fuzzing: $*"
@@ -56,7 +60,9 @@ else
 	[ "$budget" = 0 ] || set -- -l "1 2" -c 300
 	"$here/../vm/run-in-vm.sh" --timeout "${FUZZ_VM_TIMEOUT:-600}" "$stage" -- \
 		env MEMTRACE=/t/memtrace MMFUZZ_AVOID="${MMFUZZ_AVOID:-}" \
-		sh /t/run-fuzz.sh "$@" /t/mmfuzz.m32 /t/mmfuzz.m64
+		sh -c 'sh /t/run-fuzz.sh "$@" /t/mmfuzz.m32 /t/mmfuzz.m64 &&
+		       MEMTRACE_FLAGS="--verify --stops=1" sh /t/run-fuzz.sh "$@" /t/mmfuzz.m32' \
+		sh "$@"
 	lane=$?
 	case $lane in
 		0) ;;
