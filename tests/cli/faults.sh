@@ -74,7 +74,8 @@ check_eq "killed while the stub is made: no complaint" 0 "$(grep -c 'internal er
 check_grep "killed while the stub is made: its first call is traced" '^brk\(NULL\) = ' "$tmp/trace"
 
 # The program killed while calls go through the stub (one stop each).
-"$MEMTRACE" --stops=1 -o "$tmp/trace" -- "$fuzz" 7 100000000 >/dev/null 2>"$tmp/err" &
+# (mmfuzz writes its data file in the working directory)
+(cd "$tmp" && exec "$MEMTRACE" --stops=1 -o "$tmp/trace" -- "$fuzz" 7 100000000) >/dev/null 2>"$tmp/err" &
 mt=$!
 n=0
 while [ "$(grep -c . "$tmp/trace" 2>/dev/null)" -lt 2000 ] && [ $n -lt 100 ]; do
