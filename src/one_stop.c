@@ -3,11 +3,8 @@
  * them afterwards.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/ptrace.h>
-#include <sys/user.h>
 
 #include "diag.h"
 #include "one_stop.h"
@@ -53,10 +50,9 @@ static int may_touch_stub(const struct stub *st, const struct syscall_event *ev)
 	}
 }
 
-int one_stop_issue(struct service *svc, struct tracee *tr)
+uint64_t one_stop_issue(struct service *svc, struct tracee *tr)
 {
 	struct vm_space *vm = tr->vm;
-	uint64_t entry;
 
 	if (!svc->one_stop || !vm || !vm->stub || vm->stub_refused || vm->refs != 1 ||
 	    tr->call.arch != vm->arch || tr->plan.decided || may_touch_stub(vm->stub, &tr->call))
@@ -64,15 +60,7 @@ int one_stop_issue(struct service *svc, struct tracee *tr)
 	/* what the commit would read from the task later, it reads now */
 	if (service_prepare_late_commit(svc, tr) < 0)
 		return 0;
-	entry = stub_issue(vm->stub, tr, tr->call.regs, tr->call.ip);
-	if (!entry)
-		return 0;
-	if (ptrace(PTRACE_POKEUSER, tr->tid, offsetof(struct user, regs.rip), entry) < 0) {
-		/* the task is gone (SIGKILL): its exit finishes the call unfinished */
-		debug_msg("[pid %d] cannot send the call through the stub: %s", (int)tr->tid,
-			  strerror(errno));
-	}
-	return 1;
+	return stub_issue(vm->stub, tr, tr->call.regs, tr->call.ip);
 }
 
 int one_stop_is_restart(struct tracee *tr, uint64_t ip)

@@ -38,11 +38,11 @@ typedef void (*one_stop_finish_fn)(void *ctx, struct tracee *t, unsigned what);
 
 /*
  * At the seccomp stop, once service_entry left tr's call to the kernel:
- * sends it through the stub when that is safe. Returns 1 when it went (the
- * task is to be resumed with PTRACE_CONT, its call is no longer tr's), 0 when
- * the call takes its exit stop as usual.
+ * sends it through the stub when that is safe. Returns the ip the task is
+ * to resume at (with PTRACE_CONT; its call is no longer tr's), or 0 when the
+ * call takes its exit stop as usual.
  */
-int one_stop_issue(struct service *svc, struct tracee *tr);
+uint64_t one_stop_issue(struct service *svc, struct tracee *tr);
 
 /* Whether tr's seccomp stop is a stub call the kernel restarted (ip - 2): it just goes on. */
 int one_stop_is_restart(struct tracee *tr, uint64_t ip);

@@ -4,8 +4,10 @@
  *   munmap(0x1000, 4096) = -1 EINVAL (Invalid argument)
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "flags.h"
 #include "printer.h"
@@ -169,17 +171,75 @@ void format_event(struct strbuf *sb, const struct syscall_event *ev)
 	format_result(sb, ev);
 }
 
+/* Room for gathered lines; a line is at most 1 KiB. */
+#define GATHER_SIZE 65536
+
+void printer_start(struct printer *p)
+{
+	p->gather = p->out != stderr && !isatty(fileno(p->out));
+	if (p->gather && !(p->buf = malloc(GATHER_SIZE)))
+		p->gather = 0;
+	p->len = 0;
+}
+
+int printer_flush(struct printer *p)
+{
+	size_t done = 0;
+
+	while (done < p->len) {
+		ssize_t n = write(fileno(p->out), p->buf + done, p->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			p->len = 0;
+			return n < 0 ? -errno : -EIO;
+		}
+		done += (size_t)n;
+	}
+	p->len = 0;
+	return 0;
+}
+
 /* Returns 0 or -errno. */
 int print_event(struct printer *p, const struct syscall_event *ev)
 {
 	char line[1024];
 	struct strbuf sb;
+	char *keep;
+	size_t n;
 
 	sb_init(&sb, line, sizeof(line));
 	if (p->show_pid)
 		sb_printf(&sb, "[pid %d] ", (int)ev->tid);
 	format_event(&sb, ev);
-	if (fprintf(p->out, "%s\n", line) < 0 || fflush(p->out) == EOF)
-		return errno ? -errno : -EIO;
+	n = strlen(line);
+	if (!p->gather) {
+		/* the line alone, from a buffer of its own */
+		struct printer one = { .out = p->out, .buf = line, .len = n + 1 };
+
+		line[n] = '\n';
+		return printer_flush(&one);
+	}
+	if (p->len + n + 1 > GATHER_SIZE) {
+		int err = printer_flush(p);
+
+		if (err < 0)
+			return err;
+	}
+	keep = p->buf + p->len;
+	memcpy(keep, line, n);
+	keep[n] = '\n';
+	p->len += n + 1;
 	return 0;
+}
+
+int printer_finish(struct printer *p)
+{
+	int err = p->gather ? printer_flush(p) : 0;
+
+	free(p->buf);
+	p->buf = NULL;
+	p->gather = 0;
+	return err;
 }

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,12 +72,25 @@ int begin_rewrite(struct tracee *tr, struct user_regs_struct *regs)
 	return 0;
 }
 
-int finish_rewrite(struct tracee *tr, struct user_regs_struct *regs)
+void finish_rewrite(struct tracee *tr, struct user_regs_struct *regs)
 {
-	if (ptrace(PTRACE_SETREGS, tr->tid, 0L, regs) < 0)
-		return -errno;
+	/* sent as the task resumes (service_send_registers): one SETREGS a stop */
+	tr->plan.sent = *regs;
 	tr->plan.rewritten = 1;
-	return 0;
+}
+
+int service_send_registers(struct tracee *tr, uint64_t ip)
+{
+	long rc = 0;
+
+	if (tr->plan.rewritten) {
+		if (ip)
+			tr->plan.sent.rip = ip;
+		rc = ptrace(PTRACE_SETREGS, tr->tid, 0L, &tr->plan.sent);
+	} else if (ip) {
+		rc = ptrace(PTRACE_POKEUSER, tr->tid, offsetof(struct user, regs.rip), ip);
+	}
+	return rc < 0 ? -errno : 0;
 }
 
 /* A mapping of /dev/zero: private ones are anonymous memory to the kernel. */
@@ -210,8 +224,7 @@ static void plan_mmap(struct service *svc, struct tracee *tr)
 		a[3] | ((a[3] & 0xf) == MAP_SHARED_VALIDATE ? MAP_FIXED : MAP_FIXED_NOREPLACE);
 	*arg_reg(&regs, ev->arch, 4) = a[4];
 	*arg_reg(&regs, ev->arch, 5) = old_mmap ? a[5] >> 12 : a[5];
-	if (finish_rewrite(tr, &regs) < 0)
-		goto out;
+	finish_rewrite(tr, &regs);
 	tr->plan.placed = 1;
 	tr->plan.chosen = chosen;
 	tr->plan.len = len;
@@ -238,8 +251,7 @@ static void plan_mremap(struct service *svc, struct tracee *tr)
 		return;
 	*arg_reg(&regs, ev->arch, 3) = flags | MREMAP_FIXED;
 	*arg_reg(&regs, ev->arch, 4) = chosen;
-	if (finish_rewrite(tr, &regs) < 0)
-		return;
+	finish_rewrite(tr, &regs);
 	tr->plan.placed = 1;
 	tr->plan.chosen = chosen;
 	tr->plan.len = new_len;

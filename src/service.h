@@ -32,6 +32,12 @@ struct service {
  */
 int service_entry(struct service *svc, struct tracee *tr);
 
+/*
+ * As the task resumes from its seccomp stop: sets the registers the call's
+ * plan rewrote, and ip to resume at when not 0. Returns 0 or -errno.
+ */
+int service_send_registers(struct tracee *tr, uint64_t ip);
+
 /* At the exit stop, once the kernel's result is in tr->call. */
 void service_exit(struct service *svc, struct tracee *tr);
 

@@ -14,9 +14,12 @@ void internal_error(struct service *svc, const struct tracee *tr, const char *wh
 /* Compares the model's verdict (0 or -errno) with the kernel's result. */
 void check_same(struct service *svc, struct tracee *tr, int model, int64_t kernel);
 
-/* A rewrite of the call's registers: begin saves them, finish sets them. Return 0 or -errno. */
+/*
+ * A rewrite of the call's registers: begin reads them (0 or -errno), finish
+ * keeps the new ones for service_send_registers.
+ */
 int begin_rewrite(struct tracee *tr, struct user_regs_struct *regs);
-int finish_rewrite(struct tracee *tr, struct user_regs_struct *regs);
+void finish_rewrite(struct tracee *tr, struct user_regs_struct *regs);
 
 /* A call whose effect the model does not compute (why says which): the kernel's view is taken. */
 void take_kernel_view(struct service *svc, struct tracee *tr, const char *why);

@@ -72,6 +72,13 @@ static void resume(pid_t tid, int request, int sig)
 		errno_msg(errno, "[pid %d] cannot resume", (int)tid);
 }
 
+static void output_broke(struct supervisor *sv, int err)
+{
+	/* Keep tracing: the program must run on unharmed. */
+	errno_msg(-err, "cannot write the trace; the program continues untraced in output");
+	sv->output_failed = 1;
+}
+
 static void emit(struct supervisor *sv, const struct syscall_event *ev)
 {
 	int err;
@@ -79,11 +86,8 @@ static void emit(struct supervisor *sv, const struct syscall_event *ev)
 	if (sv->output_failed)
 		return;
 	err = print_event(&sv->printer, ev);
-	if (err < 0) {
-		/* Keep tracing: the program must run on unharmed. */
-		errno_msg(-err, "cannot write the trace; the program continues untraced in output");
-		sv->output_failed = 1;
-	}
+	if (err < 0)
+		output_broke(sv, err);
 }
 
 static int get_syscall_info(pid_t tid, struct __ptrace_syscall_info *info)
@@ -138,9 +142,10 @@ static void settle(struct supervisor *sv, struct vm_space *vm, enum settle_when 
 }
 
 /*
- * While stub calls are out, a periodic SIGALRM wakes the wait so that they
- * are traced soon even when the program makes no further call. It is
- * blocked except during the wait itself, so nothing else sees EINTR.
+ * A periodic SIGALRM (no SA_RESTART) wakes the wait so that calls read back
+ * from the stub and gathered trace lines come out within 20 ms even when
+ * the program makes no further call. Everything else memtrace waits on
+ * retries on EINTR (trace and recording writes, injection waits).
  */
 static volatile sig_atomic_t idle_tick;
 
@@ -158,24 +163,26 @@ static void start_ticking(struct supervisor *sv)
 	if (sv->ticking)
 		return;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_tick;	/* no SA_RESTART: the wait returns EINTR */
+	sa.sa_handler = on_tick;
 	sigemptyset(&sa.sa_mask);
-	sigemptyset(&sv->tick_mask);
-	sigaddset(&sv->tick_mask, SIGALRM);
-	sigprocmask(SIG_BLOCK, &sv->tick_mask, NULL);
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &every, NULL);
 	sv->ticking = 1;
 }
 
-static void settle_idle(struct supervisor *sv)
+static void on_idle(struct supervisor *sv)
 {
+	int err;
+
 	for (size_t i = 0; i < sv->tracees.cap; i++) {
 		struct tracee *tr = sv->tracees.slots[i];
 
 		if (tr && tr->vm)
 			settle(sv, tr->vm, SETTLE_IDLE);
 	}
+	err = sv->printer.gather && !sv->output_failed ? printer_flush(&sv->printer) : 0;
+	if (err < 0)
+		output_broke(sv, err);
 }
 
 /*
@@ -187,8 +194,12 @@ static void start_call(struct supervisor *sv, struct tracee *tr)
 {
 	while (tr) {
 		int decided = service_entry(&sv->service, tr);
+		uint64_t slot = decided ? 0 : one_stop_issue(&sv->service, tr);
 
-		if (!decided && !one_stop_issue(&sv->service, tr)) {
+		/* ESRCH: killed meanwhile; its exit finishes the call */
+		if (!decided && service_send_registers(tr, slot) < 0 && errno != ESRCH)
+			errno_msg(errno, "[pid %d] cannot set the call's registers", (int)tr->tid);
+		if (!decided && !slot) {
 			resume(tr->tid, PTRACE_SYSCALL, 0);
 			return;
 		}
@@ -524,6 +535,9 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 		return err;
 	}
 	install_forwarding(sv->program.pid);
+	printer_start(&sv->printer);
+	if (sv->printer.gather)
+		start_ticking(sv);
 	struct tracee *main_task = tracee_add(&sv->tracees, sv->program.pid);
 	if (!main_task) {
 		error_msg("out of memory");
@@ -536,23 +550,13 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 		int status;
 		pid_t tid;
 
-		if (sv->ticking)
-			sigprocmask(SIG_UNBLOCK, &sv->tick_mask, NULL);
 		tid = idle_tick ? -1 : waitpid(-1, &status, __WALL);
-		if (tid < 0 && idle_tick)
-			errno = EINTR;
-		if (sv->ticking) {
-			int saved = errno;
-
-			sigprocmask(SIG_BLOCK, &sv->tick_mask, NULL);
-			errno = saved;
+		if (tid < 0 && (idle_tick || errno == EINTR)) {
+			idle_tick = 0;
+			on_idle(sv);
+			continue;
 		}
 		if (tid < 0) {
-			if (errno == EINTR) {
-				idle_tick = 0;
-				settle_idle(sv);
-				continue;
-			}
 			if (errno != ECHILD)
 				errno_msg(errno, "waitpid");
 			break;
@@ -565,6 +569,9 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 	forward_target = 0;
 	if (sv->ticking)
 		setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
+	err = printer_finish(&sv->printer);
+	if (err < 0 && !sv->output_failed)
+		output_broke(sv, err);
 	tracee_table_destroy(&sv->tracees);
 	recording_stop(&sv->recording);
 	if (sv->service.problems)

@@ -1,8 +1,6 @@
 #ifndef MEMTRACE_SUPERVISOR_H
 #define MEMTRACE_SUPERVISOR_H
 
-#include <signal.h>
-
 #include "printer.h"
 #include "recording.h"
 #include "service.h"
@@ -21,8 +19,7 @@ struct supervisor {
 	int output_failed;	/* the trace output broke (EPIPE, ENOSPC): said once */
 	const char *record_path;	/* --record FILE, or NULL (see record/record.h) */
 	struct recording recording;
-	int ticking;		/* the idle tick runs (stub calls exist) */
-	sigset_t tick_mask;	/* SIGALRM */
+	int ticking;		/* the idle tick runs (stub calls, gathered trace lines) */
 };
 
 /*

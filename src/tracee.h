@@ -17,6 +17,7 @@ struct call_plan {
 	int decided;			/* memtrace returned the result; the kernel skipped it */
 	int rewritten;			/* registers changed: restore them at exit */
 	struct user_regs_struct regs;	/* as the program left them at entry */
+	struct user_regs_struct sent;	/* as the rewrite set them */
 	int placed;			/* memtrace chose the address */
 	int reserved;			/* ... and put the mapping in the model already */
 	uint64_t chosen;		/* that address */
