@@ -87,7 +87,8 @@ void put_string(struct bytebuf *b, const char *s)
 void cursor_init(struct cursor *c, const void *data, size_t len)
 {
 	c->p = data;
-	c->end = c->p + len;
+	/* An empty payload may have no buffer at all: NULL + 0 is undefined. */
+	c->end = len ? c->p + len : c->p;
 	c->bad = 0;
 }
 
