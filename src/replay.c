@@ -217,7 +217,7 @@ int replay_main(int argc, char *argv[])
 	}
 	status = load(&rp, recording, &recorded_argv);
 	if (status)
-		return status;
+		goto out;
 	run_argv = optind < argc ? &argv[optind] : recorded_argv;
 
 	/* The new run's recording: kept where asked, else a temporary file. */
@@ -227,7 +227,8 @@ int replay_main(int argc, char *argv[])
 		fd = mkstemp(new_run);
 		if (fd < 0) {
 			errno_msg(errno, "cannot create a temporary file for the new run");
-			return 2;
+			status = 2;
+			goto out;
 		}
 		close(fd);
 		sv.record_path = new_run;
@@ -235,7 +236,8 @@ int replay_main(int argc, char *argv[])
 	sv.printer.out = output ? fopen(output, "we") : fopen("/dev/null", "we");
 	if (!sv.printer.out) {
 		errno_msg(errno, "cannot open %s", output ? output : "/dev/null");
-		return 2;
+		status = 2;
+		goto out;
 	}
 	sv.service.recorded_address = recorded_address;
 	sv.service.replay_ctx = &rp;
@@ -248,7 +250,9 @@ int replay_main(int argc, char *argv[])
 		fflush(stderr);
 		status = record_diff(recording, sv.record_path, &diff, stdout);
 	}
-	if (!keep)
+out:
+	/* The temporary file, once made (sv.record_path then names it). */
+	if (!keep && sv.record_path)
 		unlink(new_run);
 	for (size_t i = 0; i < rp.ntasks; i++) {
 		free(rp.tasks[i].nr);
