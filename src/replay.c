@@ -16,6 +16,7 @@
 
 #include "diag.h"
 #include "record/commands.h"
+#include "record/intern.h"
 #include "record/reader.h"
 #include "replay.h"
 #include "supervisor.h"
@@ -30,13 +31,15 @@ struct task_calls {
 struct replay {
 	struct task_calls *tasks;
 	size_t ntasks, cap;
+	/* recorded tid -> index + 1 in tasks: a recording may hold many tasks */
+	struct intern_table recorded_tids;
 	unsigned long imposed, missed;
 };
 
-static struct task_calls *task_of(struct replay *rp, pid_t tid, int live)
+static struct task_calls *live_task(struct replay *rp, pid_t tid)
 {
 	for (size_t i = 0; i < rp->ntasks; i++)
-		if ((live ? rp->tasks[i].live_tid : rp->tasks[i].recorded_tid) == tid)
+		if (rp->tasks[i].live_tid == tid)
 			return &rp->tasks[i];
 	return NULL;
 }
@@ -55,6 +58,17 @@ static struct task_calls *add_task(struct replay *rp, pid_t recorded_tid)
 	memset(&rp->tasks[rp->ntasks], 0, sizeof(rp->tasks[0]));
 	rp->tasks[rp->ntasks].recorded_tid = recorded_tid;
 	return &rp->tasks[rp->ntasks++];
+}
+
+/* The recorded task tid, added at its first call; NULL when out of memory. */
+static struct task_calls *recorded_task(struct replay *rp, pid_t tid)
+{
+	int added;
+	uint32_t id = intern_id(&rp->recorded_tids, &tid, sizeof(tid), &added);
+
+	if (!id)
+		return NULL;
+	return added ? add_task(rp, tid) : &rp->tasks[id - 1];
 }
 
 static int add_call(struct task_calls *t, uint64_t nr, uint64_t placed)
@@ -103,9 +117,7 @@ static int load(struct replay *rp, const char *path, char ***argv)
 
 		if (item.kind != RECORD_KIND_EVENT)
 			continue;
-		t = task_of(rp, e->ev.tid, 0);
-		if (!t)
-			t = add_task(rp, e->ev.tid);
+		t = recorded_task(rp, e->ev.tid);
 		if (!t || add_call(t, e->ev.nr, e->d.kind == RECORD_PLACED ? e->d.addr : 0) < 0) {
 			error_msg("out of memory reading %s", path);
 			status = 2;
@@ -125,7 +137,7 @@ static int load(struct replay *rp, const char *path, char ***argv)
 static uint64_t recorded_address(void *ctx, const struct tracee *tr)
 {
 	struct replay *rp = ctx;
-	struct task_calls *t = task_of(rp, tr->tid, 1);
+	struct task_calls *t = live_task(rp, tr->tid);
 
 	if (!t) {
 		/* a task's first call: it is the next task the recording saw first */
@@ -259,6 +271,7 @@ out:
 		free(rp.tasks[i].placed);
 	}
 	free(rp.tasks);
+	intern_free(&rp.recorded_tids);
 	for (char **a = recorded_argv; a && *a; a++)
 		free(*a);
 	free(recorded_argv);
