@@ -143,8 +143,9 @@ static uint32_t site_of(struct record_stats *s, const struct record_reader *rd,
 	char name[1024];
 	struct strbuf sb;
 
-	if (!stack || !(frame = site_frame(rd, stack)))
+	if (!stack)
 		return site_named(s, NO_STACK);
+	/* Worked out once per stack: finding its frame walks all of them. */
 	if (stack_id >= s->site_of_stack_cap) {
 		size_t cap = s->site_of_stack_cap ? s->site_of_stack_cap : 64;
 		uint32_t *map;
@@ -159,9 +160,11 @@ static uint32_t site_of(struct record_stats *s, const struct record_reader *rd,
 		s->site_of_stack_cap = cap;
 	}
 	if (!s->site_of_stack[stack_id]) {
+		frame = site_frame(rd, stack);
 		sb_init(&sb, name, sizeof(name));
-		show_frame(&sb, rd, frame);
-		s->site_of_stack[stack_id] = site_named(s, name);
+		if (frame)
+			show_frame(&sb, rd, frame);
+		s->site_of_stack[stack_id] = site_named(s, frame ? name : NO_STACK);
 	}
 	return s->site_of_stack[stack_id];
 }
