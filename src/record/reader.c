@@ -267,6 +267,10 @@ static int decode(struct record_reader *rd, struct cursor *c, struct record_item
 			return err;
 		if (s.id != rd->nstacks + 1)
 			return *why = "a stack id out of sequence", -EINVAL;
+		/* Writers cut deeper stacks; dump shows every frame at each
+		 * event, so depth must not be bounded by the payload alone. */
+		if (s.nframes > RECORD_MAX_FRAMES)
+			return *why = "a stack deeper than any writer writes", -EINVAL;
 		for (uint32_t i = 0; i < s.nframes; i++)
 			if (s.frames[i].module_id > rd->nstrings || s.frames[i].symbol_id > rd->nstrings)
 				return *why = "a frame names a string not defined before it", -EINVAL;
