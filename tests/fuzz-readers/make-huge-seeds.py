@@ -100,6 +100,12 @@ def seeds():
                               exec_record(100, 10) +
                               b"".join(event(X86_64_MUNMAP, stack=1 + i) for i in range(200)) +
                               end(200))
+    libc_frames = b"".join(uv(1) + uv(i) + uv(1) + uv(i) for i in range(256))
+    yield "one-stack-256-deep-100-events", (record(STRING, uv(1) + b"/lib/libc.so.6") +
+                                           record(STACK, uv(1) + uv(256) + libc_frames) +
+                                           exec_record(100, 10) +
+                                           b"".join(event(X86_64_MUNMAP, stack=1) for _ in range(100)) +
+                                           end(100))
     yield "whole-windows-50x1k", (exec_record(100, 10) +
                                    b"".join(event(X86_64_MMAP, window=1000) for _ in range(50)) +
                                    end(50))
