@@ -12,6 +12,7 @@
  *           kernel's: any disagreement is reported as an internal error.
  */
 #include <errno.h>
+#include <linux/magic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -30,6 +32,7 @@
 #include "mm/brk.h"
 #include "mm/change.h"
 #include "mm/remap.h"
+#include "numa_maps.h"
 #include "proc_maps.h"
 #include "service.h"
 #include "service_internal.h"
@@ -97,6 +100,19 @@ int service_send_registers(struct tracee *tr, uint64_t ip)
 static int is_dev_zero(const struct mapping *m)
 {
 	return m->backing.path && strcmp(m->backing.path->name, "/dev/zero") == 0;
+}
+
+/* A mapping of a file on tmpfs (or a memfd): shmem keeps mbind's policy in the file. */
+static int file_on_shmem(const struct mapping *m)
+{
+	struct statfs fs;
+
+	if (m->kind == MAPPING_KIND_ANON || m->kind == MAPPING_KIND_MEMTRACE_STUB ||
+	    !m->backing.path || is_dev_zero(m))
+		return 0;
+	if (strncmp(m->backing.path->name, "/memfd:", 7) == 0)
+		return 1;
+	return statfs(m->backing.path->name, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
 }
 
 /* The model's mapping for an mmap the kernel is about to make. Returns 0 or -errno. */
@@ -445,8 +461,11 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 	if (plan->reserved) {
 		const struct mapping *r = as_lookup(&tr->vm->as, result);
 
-		if (r && !kernel_backed(a[3], r))
+		if (r && !kernel_backed(a[3], r)) {
+			if (file_on_shmem(r))
+				numa_maps_apply(tr->tid, &tr->vm->as);
 			return;
+		}
 	}
 	len = mm_page_align(a[1]);
 	if (plan->proto) {
@@ -470,6 +489,9 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 	}
 	if (err < 0 || as_insert(&tr->vm->as, &proto) < 0)
 		internal_error(svc, tr, "mmap cannot be added to the model", err, result);
+	/* a tmpfs file may carry a policy an earlier mbind set in it: numa_maps shows it */
+	else if (file_on_shmem(&proto))
+		numa_maps_apply(tr->tid, &tr->vm->as);
 	mapping_path_put(proto.backing.path);
 }
 
@@ -671,15 +693,22 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 }
 
 /*
- * The policy mbind set, on the mapped parts of the range (6.1 and later
- * apply it around holes; a range with no mapping at all is EFAULT).
- * Nodes past 63 are not modelled.
+ * Memory whose policy lives in its shmem file: System V and shared
+ * anonymous memory, and any mapping (shared or private) of a tmpfs file,
+ * whose vm_ops set and read the file's shared policy.
  */
-/* Memory whose policy lives in its shmem file: System V and shared anonymous memory. */
 static int shmem_backed(const struct mapping *m)
 {
 	return m->kind == MAPPING_KIND_SHM ||
-	       ((m->flags & MAPPING_SHARED) && (m->flags & MAPPING_ANON));
+	       ((m->flags & MAPPING_SHARED) && (m->flags & MAPPING_ANON)) || file_on_shmem(m);
+}
+
+/* Two mappings of one file: inode numbers repeat across filesystems. */
+static int same_file(const struct mapping *a, const struct mapping *b)
+{
+	return a->backing.file_id == b->backing.file_id &&
+	       a->backing.dev_major == b->backing.dev_major &&
+	       a->backing.dev_minor == b->backing.dev_minor;
 }
 
 /*
@@ -701,7 +730,7 @@ static void share_policy(struct address_space *as, uint64_t start, uint64_t end,
 		lo = m->offset + ((start > m->start ? start : m->start) - m->start);
 		hi = m->offset + ((end < m->end ? end : m->end) - m->start);
 		for (const struct mapping *o = as_first(as); o && n < 16; o = as_next(as, o))
-			if (shmem_backed(o) && o->backing.file_id == m->backing.file_id &&
+			if (shmem_backed(o) && same_file(o, m) &&
 			    (o->end <= start || o->start >= end) && o->offset >= lo && o->offset < hi) {
 				others[n].start = o->start;
 				others[n++].end = o->end;
@@ -712,6 +741,11 @@ static void share_policy(struct address_space *as, uint64_t start, uint64_t end,
 		as_change_range(as, others[i].start, others[i].end - others[i].start, chg, NULL);
 }
 
+/*
+ * The policy mbind set, on the mapped parts of the range (6.1 and later
+ * apply it around holes; a range with no mapping at all is EFAULT).
+ * Nodes past 63 are not modelled.
+ */
 static void commit_mbind(struct tracee *tr, int64_t result)
 {
 	const uint64_t *a = tr->call.args;
