@@ -50,15 +50,14 @@ static int has_ind_args(const struct trapped_syscall *row, const struct syscall_
 }
 
 void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
-		  const struct rec_event *e, const struct mapping *const *maps,
-		  const uint32_t *path_ids, size_t count)
+		  const struct rec_event *e, const struct mapping *const *maps, size_t count)
 {
 	const struct syscall_event *ev = &e->ev;
 	const struct trapped_syscall *row = arch_lookup(ev->arch, ev->nr);
 	int pages = addresses_page_aligned(row, e);
 	unsigned flags = e->d.kind & EV_DECISION_MASK, mask = 0;
 
-	if (e->stack_id)
+	if (e->frames && e->nframes > 0)
 		flags |= EV_STACK;
 	if (e->has_window)
 		flags |= EV_WINDOW;
@@ -132,14 +131,15 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 	else if (e->d.kind == RECORD_REFUSED)
 		put_uvarint(b, (uint64_t)e->d.err);
 	if (flags & EV_STACK)
-		put_uvarint(b, e->stack_id);
+		put_stack_ref(b, &st->defs, st->index, e->frames,
+			      e->nframes < RECORD_MAX_FRAMES ? e->nframes : RECORD_MAX_FRAMES);
 	if (flags & EV_WINDOW) {
 		put_uvarint(b, e->whole ? WINDOW_WHOLE : 0);
 		if (!e->whole) {
 			put_address(b, st, e->lo, 1);
 			put_uvarint(b, (e->hi - e->lo) >> PAGE_SHIFT);
 		}
-		put_mapping_list(b, maps, path_ids, count, e->whole ? 0 : e->lo);
+		put_mapping_list(b, st, maps, count, e->whole ? 0 : e->lo);
 	}
 }
 
@@ -161,7 +161,7 @@ static int decode_window(struct cursor *c, struct payload_state *st, struct rec_
 	}
 	if (c->bad)
 		return payload_fail(why, "an event's window is cut short");
-	return get_mapping_list(c, e->mappings, e->lo, e->whole ? 0 : e->hi, why);
+	return get_mapping_list(c, st, e->mappings, e->lo, e->whole ? 0 : e->hi, why);
 }
 
 int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
@@ -238,15 +238,14 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 		e->d.err = (int)err;
 	}
 	e->stack_id = 0;
-	if (flags & EV_STACK) {
-		uint64_t id = get_uvarint(c);
-
-		if (id == 0 || id > UINT32_MAX)
-			return payload_fail(why, "an event names a bad stack id");
-		e->stack_id = (uint32_t)id;
-	}
 	if (c->bad)
 		return payload_fail(why, "an event is cut short");
+	if (flags & EV_STACK) {
+		int err = get_stack_ref(c, st->major, &st->defs, &e->stack_id, why);
+
+		if (err)
+			return err;
+	}
 	if (flags & EV_WINDOW)
 		return decode_window(c, st, e, why);
 	return 0;

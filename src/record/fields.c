@@ -22,10 +22,18 @@ _Static_assert(MAPPING_SHARED == 1 && MAPPING_ANON == 2 && MAPPING_GROWSDOWN == 
 	       MAPPING_DONTDUMP == 256 && MAPPING_NORESERVE == 512,
 	       "mapping flags are numbered in memtrace-format(5)");
 
-void payload_state_init(struct payload_state *st)
+void payload_state_init(struct payload_state *st, int major, struct def_index *index)
 {
 	memset(st, 0, sizeof(*st));
+	st->major = major;
 	st->arch = ARCH_X86_64;
+	defs_init(&st->defs);
+	st->index = index;
+}
+
+void payload_state_free(struct payload_state *st)
+{
+	defs_free(&st->defs);
 }
 
 int arch_from_file(unsigned value, enum arch *out)
@@ -106,20 +114,28 @@ int get_tid(struct cursor *c, pid_t *tid)
 }
 
 
-static void put_mapping(struct bytebuf *b, const struct mapping *m, uint32_t path_id,
+static void put_mapping(struct bytebuf *b, struct payload_state *st, const struct mapping *m,
 			uint64_t cursor)
 {
 	const struct mapping_backing *bk = &m->backing;
 	const struct mapping_policy *pol = &m->policy;
+	const char *path = mapping_path_name(m);
 	unsigned mf = m->kind & MF_KIND_MASK;
+	int has_dev = bk->dev_major || bk->dev_minor || bk->inode;
 
 	if (m->offset == m->start)
 		mf |= MF_OFF_START;
+	else if (m->offset && mm_page_aligned(m->offset))
+		mf |= MF_OFFSET | MF_OFFSET_PAGES;
 	else if (m->offset)
 		mf |= MF_OFFSET;
-	if (path_id)
+	if (path)
 		mf |= MF_PATH;
-	if (bk->dev_major || bk->dev_minor || bk->inode)
+	/* The segments of one file come one after the other. */
+	if (has_dev && bk->dev_major == st->dev_major && bk->dev_minor == st->dev_minor &&
+	    bk->inode == st->inode)
+		mf |= MF_DEV_SAME;
+	else if (has_dev)
 		mf |= MF_DEV;
 	if (bk->file_id && bk->file_id == bk->inode)
 		mf |= MF_FILE_ID_INODE;
@@ -136,13 +152,18 @@ static void put_mapping(struct bytebuf *b, const struct mapping *m, uint32_t pat
 	put_u8(b, (m->prot & 0xf) | (m->max_prot & 0xf) << 4);
 	put_uvarint(b, m->flags);
 	if (mf & MF_OFFSET)
-		put_uvarint(b, m->offset);
+		put_uvarint(b, mf & MF_OFFSET_PAGES ? m->offset >> PAGE_SHIFT : m->offset);
 	if (mf & MF_PATH)
-		put_uvarint(b, path_id);
+		put_string_ref(b, &st->defs, st->index, path);
 	if (mf & MF_DEV) {
 		put_uvarint(b, bk->dev_major);
 		put_uvarint(b, bk->dev_minor);
 		put_uvarint(b, bk->inode);
+	}
+	if (has_dev) {
+		st->dev_major = bk->dev_major;
+		st->dev_minor = bk->dev_minor;
+		st->inode = bk->inode;
 	}
 	if (mf & MF_FILE_ID)
 		put_uvarint(b, bk->file_id);
@@ -155,25 +176,27 @@ static void put_mapping(struct bytebuf *b, const struct mapping *m, uint32_t pat
 	}
 }
 
-void put_mapping_list(struct bytebuf *b, const struct mapping *const *maps,
-			 const uint32_t *path_ids, size_t count, uint64_t cursor)
+void put_mapping_list(struct bytebuf *b, struct payload_state *st,
+		      const struct mapping *const *maps, size_t count, uint64_t cursor)
 {
 	put_uvarint(b, count);
 	for (size_t i = 0; i < count; i++) {
-		put_mapping(b, maps[i], path_ids[i], cursor);
+		put_mapping(b, st, maps[i], cursor);
 		cursor = maps[i]->end;
 	}
 }
 
-static int get_mapping(struct cursor *c, struct mapping *m, uint32_t *path_id,
-		       uint64_t *cursor, const char **why)
+static int get_mapping(struct cursor *c, struct payload_state *st, struct mapping *m,
+		       uint32_t *path_id, uint64_t *cursor, const char **why)
 {
 	struct mapping_backing *bk = &m->backing;
 	uint64_t gap = get_uvarint(c), pages = get_uvarint(c), v;
 	unsigned mf = (unsigned)get_uvarint(c);
 	uint8_t prot = get_u8(c);
+	int err;
 
 	memset(m, 0, sizeof(*m));
+	*path_id = 0;
 	if (gap > (UINT64_MAX - *cursor) >> PAGE_SHIFT)
 		return payload_fail(why, "a mapping starts past the end of memory");
 	m->start = *cursor + (gap << PAGE_SHIFT);
@@ -184,24 +207,42 @@ static int get_mapping(struct cursor *c, struct mapping *m, uint32_t *path_id,
 	m->kind = mf & MF_KIND_MASK;
 	if (m->kind >= MAPPING_KIND_COUNT)
 		return payload_fail(why, "a mapping has an unknown kind");
+	if (st->major < 2 && (mf & (MF_DEV_SAME | MF_OFFSET_PAGES)))
+		return payload_fail(why, "a mapping has flags of a newer version");
 	m->prot = prot & 0xf;
 	m->max_prot = prot >> 4;
 	v = get_uvarint(c);
 	m->flags = (uint32_t)v;
 	if (v > UINT32_MAX)
 		return payload_fail(why, "a mapping has bad flags");
-	if (mf & MF_OFF_START)
+	if (mf & MF_OFF_START) {
 		m->offset = m->start;
-	else if (mf & MF_OFFSET)
+	} else if (mf & MF_OFFSET) {
 		m->offset = get_uvarint(c);
-	v = mf & MF_PATH ? get_uvarint(c) : 0;
-	*path_id = (uint32_t)v;
-	if (v > UINT32_MAX)
-		return payload_fail(why, "a mapping names a bad string id");
+		if (mf & MF_OFFSET_PAGES) {
+			if (m->offset > UINT64_MAX >> PAGE_SHIFT)
+				return payload_fail(why, "a mapping has a bad offset");
+			m->offset <<= PAGE_SHIFT;
+		}
+	}
+	if (mf & MF_PATH) {
+		err = get_string_ref(c, st->major, &st->defs, path_id, why);
+		if (err)
+			return err;
+	}
 	if (mf & MF_DEV) {
 		bk->dev_major = (uint32_t)get_uvarint(c);
 		bk->dev_minor = (uint32_t)get_uvarint(c);
 		bk->inode = get_uvarint(c);
+	} else if (mf & MF_DEV_SAME) {
+		bk->dev_major = st->dev_major;
+		bk->dev_minor = st->dev_minor;
+		bk->inode = st->inode;
+	}
+	if (bk->dev_major || bk->dev_minor || bk->inode) {
+		st->dev_major = bk->dev_major;
+		st->dev_minor = bk->dev_minor;
+		st->inode = bk->inode;
 	}
 	if (mf & MF_FILE_ID_INODE)
 		bk->file_id = bk->inode;
@@ -237,8 +278,8 @@ static int rec_mappings_reserve(struct rec_mappings *list, size_t count)
 }
 
 /* Mappings sorted and disjoint from cursor up to limit (exclusive; 0: no limit). */
-int get_mapping_list(struct cursor *c, struct rec_mappings *list, uint64_t cursor,
-			uint64_t limit, const char **why)
+int get_mapping_list(struct cursor *c, struct payload_state *st, struct rec_mappings *list,
+		     uint64_t cursor, uint64_t limit, const char **why)
 {
 	/* gap, length, mflags, prot and flags take a byte each at least */
 	uint64_t count = get_count(c, 5);
@@ -251,7 +292,7 @@ int get_mapping_list(struct cursor *c, struct rec_mappings *list, uint64_t curso
 	if (err)
 		return err;
 	for (uint64_t i = 0; i < count; i++) {
-		err = get_mapping(c, &list->maps[i], &list->path_ids[i], &cursor, why);
+		err = get_mapping(c, st, &list->maps[i], &list->path_ids[i], &cursor, why);
 		if (err)
 			return err;
 		if (limit && cursor > limit)

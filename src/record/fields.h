@@ -31,10 +31,11 @@ uint64_t get_word(struct cursor *c, enum arch arch);
 int get_tid(struct cursor *c, pid_t *tid);
 
 /* Mappings, sorted and disjoint, from cursor on (the start of the list's
- * range); the decoder checks they end by limit (exclusive; 0: no limit). */
-void put_mapping_list(struct bytebuf *b, const struct mapping *const *maps,
-		      const uint32_t *path_ids, size_t count, uint64_t cursor);
-int get_mapping_list(struct cursor *c, struct rec_mappings *list, uint64_t cursor,
-		     uint64_t limit, const char **why);
+ * range); the decoder checks they end by limit (exclusive; 0: no limit).
+ * Paths are string references (defs.h). */
+void put_mapping_list(struct bytebuf *b, struct payload_state *st,
+		      const struct mapping *const *maps, size_t count, uint64_t cursor);
+int get_mapping_list(struct cursor *c, struct payload_state *st, struct rec_mappings *list,
+		     uint64_t cursor, uint64_t limit, const char **why);
 
 #endif

@@ -9,6 +9,10 @@
  * The CRC covers kind, length and payload.  A reader stops at the first
  * record that is short or whose CRC does not match: everything before it is
  * intact, whatever happened to the writer.
+ *
+ * Version 2 defines strings and stacks inside the records that first refer
+ * to them (defs.h); version 1 gave each its own STRING or STACK record.
+ * Readers read both.
  */
 #ifndef MEMTRACE_RECORD_FORMAT_H
 #define MEMTRACE_RECORD_FORMAT_H
@@ -19,10 +23,12 @@
 #define RECORD_MAGIC_LEN 8
 #define RECORD_PREAMBLE_LEN 12
 
-/* A reader refuses another major version; a newer minor only adds record
+/* A reader refuses a newer major version; a newer minor only adds record
  * kinds (skipped) and fields at the end of payloads (ignored). */
-#define RECORD_VERSION_MAJOR 1
+#define RECORD_VERSION_MAJOR 2
 #define RECORD_VERSION_MINOR 0
+/* The oldest major version a reader still reads. */
+#define RECORD_VERSION_OLDEST 1
 
 /* The largest payload a writer produces (a snapshot of max_map_count
  * mappings fits with room to spare) and so the most a reader allocates. */
@@ -32,8 +38,8 @@
 
 enum record_kind {
 	RECORD_KIND_HEADER = 1,
-	RECORD_KIND_STRING = 2,
-	RECORD_KIND_STACK = 3,
+	RECORD_KIND_STRING = 2,		/* version 1 only */
+	RECORD_KIND_STACK = 3,		/* version 1 only */
 	RECORD_KIND_EXEC = 4,
 	RECORD_KIND_TASK = 5,
 	RECORD_KIND_EXIT = 6,
@@ -79,5 +85,8 @@ enum record_kind {
 #define MF_FILE_ID	(1u << 9)	/* file_id follows */
 #define MF_ADVICE	(1u << 10)	/* advice follows */
 #define MF_POLICY	(1u << 11)	/* NUMA policy mode, flags, nodemask follow */
+/* Version 2: */
+#define MF_DEV_SAME	(1u << 12)	/* dev and inode: the last ones coded */
+#define MF_OFFSET_PAGES	(1u << 13)	/* the offset follows in pages */
 
 #endif

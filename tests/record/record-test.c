@@ -194,11 +194,12 @@ static void test_dump_json(struct harness *h)
 	ASSERT_EQ(h, CAPTURE(text, record_dump(tmp_path("x86_64.mtr"), &o, out)), 0);
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	/* header, 12 strings, 3 stacks, exec, 19 events, 2 tasks, 3 exits, end */
-	ASSERT_EQ(h, lines, 42);
-	ASSERT(h, contains(text, "{\"type\":\"header\",\"offset\":12,\"format\":\"1.0\""));
+	/* header, exec, 19 events, 2 tasks, 3 exits, end: strings and stacks are
+	 * defined inside them */
+	ASSERT_EQ(h, lines, 27);
+	ASSERT(h, contains(text, "{\"type\":\"header\",\"offset\":12,\"format\":\"2.0\""));
 	ASSERT(h, contains(text, "\"argv\":[\"/usr/bin/prog\",\"--flag\",\"two words\"]"));
-	ASSERT(h, contains(text, "\"type\":\"string\""));
+	ASSERT(h, !strstr(text, "\"type\":\"string\""));
 	ASSERT(h, contains(text, "\"decision\":\"refused\",\"refused_with\":\"EINVAL\""));
 	ASSERT(h, contains(text, "\"error\":\"ENOMEM\""));
 	ASSERT(h, contains(text, "\"result\":null"));
@@ -207,6 +208,51 @@ static void test_dump_json(struct harness *h)
 	ASSERT(h, contains(text, "\"symbol\":\"level_three\",\"symbol_offset\":18"));
 	ASSERT(h, contains(text, "\"text\":\"munmap(0x1001, 4096) = -1 EINVAL (Invalid argument)\""));
 	free(text);
+}
+
+/* Lines of text that do not start with '#' (malloc'd). */
+static char *without_comments(const char *text)
+{
+	char *out = malloc(strlen(text) + 1), *o = out;
+
+	for (const char *p = text; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p + 1) : strlen(p);
+
+		if (*p != '#') {
+			memcpy(o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A version 1 file of the same scene reads as version 2's does. */
+static void test_v1_file(struct harness *h)
+{
+	struct dump_options text_o = { 0, 1 }, json_o = { 1, 1 };
+	char *v1 = NULL, *v2 = NULL, *json = NULL, *a, *b;
+
+	write_file(tmp_path("v1.mtr"), v1_x86_64_mtr, v1_x86_64_mtr_len);
+	check_round_trip(h, tmp_path("v1.mtr"), &scene_64);
+	ASSERT_EQ(h, CAPTURE(v1, record_dump(tmp_path("v1.mtr"), &text_o, out)), 0);
+	ASSERT_EQ(h, CAPTURE(v2, record_dump(tmp_path("x86_64.mtr"), &text_o, out)), 0);
+	ASSERT(h, contains(v1, "# memtrace recording, format 1.0,"));
+	ASSERT(h, contains(v2, "# memtrace recording, format 2.0,"));
+	a = without_comments(v1);
+	b = without_comments(v2);
+	ASSERT(h, strlen(a) > 1000 && strcmp(a, b) == 0);
+	ASSERT_EQ(h, CAPTURE(json, record_dump(tmp_path("v1.mtr"), &json_o, out)), 0);
+	ASSERT(h, contains(json, "{\"type\":\"string\",\"offset\":122,\"id\":1,"
+			   "\"value\":\"/usr/bin/prog\"}"));
+	ASSERT(h, contains(json, "{\"type\":\"stack\",\"offset\":"));
+	free(a);
+	free(b);
+	free(v1);
+	free(v2);
+	free(json);
 }
 
 static void test_report(struct harness *h)
@@ -546,6 +592,9 @@ int main(int argc, char *argv[])
 	RUN_TEST(&h, test_round_trip_i386);
 	RUN_TEST(&h, test_dump);
 	RUN_TEST(&h, test_dump_json);
+	RUN_TEST(&h, test_v1_file);
+	RUN_TEST(&h, test_stack_refs);
+	RUN_TEST(&h, test_bad_refs);
 	RUN_TEST(&h, test_report);
 	RUN_TEST(&h, test_maps);
 	RUN_TEST(&h, test_diff);
@@ -553,6 +602,7 @@ int main(int argc, char *argv[])
 	RUN_TEST(&h, test_bad_files);
 	RUN_TEST(&h, test_unknown_kind);
 	RUN_TEST(&h, test_truncation);
+	RUN_TEST(&h, test_truncation_v1);
 	RUN_TEST(&h, test_corruption);
 	RUN_TEST(&h, test_write_errors);
 	RUN_TEST(&h, test_bytes_per_event);
