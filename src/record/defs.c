@@ -13,8 +13,12 @@
 
 /* The item tags of a new stack (memtrace-format(5), "References"). */
 #define ITEM_FRAME 0		/* a frame defined before: id << 2 */
-#define ITEM_NEW_FRAME 1	/* a frame defined here */
+#define ITEM_NEW_FRAME 1	/* a frame defined here: NF_* << 2 */
 #define ITEM_RUN 2		/* count << 2: frames that follow as they did last time */
+/* A new frame's flags: what it leaves out.  Most frames of a stack are in
+ * the module of the frame before, and many have no symbol. */
+#define NF_SAME_MODULE 0x1	/* no module reference: the previous frame's */
+#define NF_NO_SYMBOL 0x2	/* no symbol reference: none */
 
 void defs_init(struct rec_defs *d)
 {
@@ -199,17 +203,33 @@ static uint32_t find_frame(const struct def_index *x, const struct record_frame 
 	return known ? intern_find(&x->frames, &key, sizeof(key)) : 0;
 }
 
-/* Writes a new frame, its new names defined inside it; returns its id or 0. */
-static uint32_t put_new_frame(struct bytebuf *b, struct rec_defs *d, struct def_index *x,
-			      const struct record_frame *f)
+static int same_name(const char *a, const char *b)
 {
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * Writes a new frame (prev: the one before it in the stack, or NULL), its
+ * new names defined inside it; returns its id, or 0 when out of memory.
+ */
+static uint32_t put_new_frame(struct bytebuf *b, struct rec_defs *d, struct def_index *x,
+			      const struct record_frame *f, const struct record_frame *prev)
+{
+	unsigned flags = 0;
 	struct rec_frame key;
 	uint32_t id;
 	int known, added;
 
-	put_string_ref(b, d, x, f->module);
+	if (prev && same_name(prev->module, f->module))
+		flags |= NF_SAME_MODULE;
+	if (!f->symbol)
+		flags |= NF_NO_SYMBOL;
+	put_uvarint(b, flags << 2 | ITEM_NEW_FRAME);
+	if (!(flags & NF_SAME_MODULE))
+		put_string_ref(b, d, x, f->module);
 	put_uvarint(b, f->module_offset);
-	put_string_ref(b, d, x, f->symbol);
+	if (!(flags & NF_NO_SYMBOL))
+		put_string_ref(b, d, x, f->symbol);
 	put_uvarint(b, f->symbol_offset);
 	if (b->oom)
 		return 0;
@@ -257,8 +277,7 @@ void put_stack_ref(struct bytebuf *b, struct rec_defs *d, struct def_index *x,
 		if (ids[i]) {
 			put_uvarint(b, (uint64_t)ids[i] << 2 | ITEM_FRAME);
 		} else {
-			put_uvarint(b, ITEM_NEW_FRAME);
-			ids[i] = put_new_frame(b, d, x, &frames[i]);
+			ids[i] = put_new_frame(b, d, x, &frames[i], i ? &frames[i - 1] : NULL);
 			if (!ids[i]) {
 				b->oom = 1;
 				return;
@@ -315,19 +334,31 @@ int get_string_ref(struct cursor *c, int major, struct rec_defs *d, uint32_t *id
 	return *id ? 0 : -ENOMEM;
 }
 
-static int get_new_frame(struct cursor *c, struct rec_defs *d, uint32_t *id, const char **why)
+/* prev: the id of the frame before it in the stack, or 0. */
+static int get_new_frame(struct cursor *c, struct rec_defs *d, uint64_t flags, uint32_t prev,
+			 uint32_t *id, const char **why)
 {
 	struct rec_frame f;
 	int err;
 
 	memset(&f, 0, sizeof(f));
-	err = get_string_ref(c, 2, d, &f.module_id, why);
-	if (err)
-		return err;
+	if (flags & ~(uint64_t)(NF_SAME_MODULE | NF_NO_SYMBOL))
+		return fail(why, "a bad item in a stack");
+	if (flags & NF_SAME_MODULE) {
+		if (!prev)
+			return fail(why, "the first frame of a stack takes the module of none");
+		f.module_id = d->frames[prev - 1].module_id;
+	} else {
+		err = get_string_ref(c, 2, d, &f.module_id, why);
+		if (err)
+			return err;
+	}
 	f.module_offset = get_uvarint(c);
-	err = get_string_ref(c, 2, d, &f.symbol_id, why);
-	if (err)
-		return err;
+	if (!(flags & NF_NO_SYMBOL)) {
+		err = get_string_ref(c, 2, d, &f.symbol_id, why);
+		if (err)
+			return err;
+	}
 	f.symbol_offset = get_uvarint(c);
 	if (c->bad)
 		return fail(why, "a frame is cut short");
@@ -368,9 +399,7 @@ int get_stack_ref(struct cursor *c, int major, struct rec_defs *d, uint32_t *id,
 			ids[i] = (uint32_t)arg;
 			break;
 		case ITEM_NEW_FRAME:
-			if (arg)
-				return fail(why, "a bad item in a stack");
-			err = get_new_frame(c, d, &ids[i], why);
+			err = get_new_frame(c, d, arg, i ? ids[i - 1] : 0, &ids[i], why);
 			if (err)
 				return err;
 			break;

@@ -275,6 +275,20 @@ void test_bad_refs(struct harness *h)
 	b.len = 0;
 	event_head(&b);
 	put_uvarint(&b, 1 << 1 | 1);
+	put_uvarint(&b, 1 << 2 | 1);	/* the module of the frame before: none */
+	write_v2(file, RECORD_KIND_EVENT, &b);
+	expect_stop(h, file, 0, "the first frame of a stack takes the module of none");
+
+	b.len = 0;
+	event_head(&b);
+	put_uvarint(&b, 1 << 1 | 1);
+	put_uvarint(&b, 4 << 2 | 1);	/* a new frame with a flag no version has */
+	write_v2(file, RECORD_KIND_EVENT, &b);
+	expect_stop(h, file, 0, "a bad item in a stack");
+
+	b.len = 0;
+	event_head(&b);
+	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, 1);
 	put_uvarint(&b, 4 << 1);	/* module: string 4, never defined */
 	write_v2(file, RECORD_KIND_EVENT, &b);
