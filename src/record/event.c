@@ -15,6 +15,19 @@ static int arg_is_address(const struct trapped_syscall *row, int i)
 	return row && (row->args[i] == ARG_ADDR || row->args[i] == ARG_OLD_MMAP_ARGS);
 }
 
+/* Sizes and byte offsets: page multiples, mostly. */
+static int arg_is_size(const struct trapped_syscall *row, int i)
+{
+	return row && (row->args[i] == ARG_SIZE || row->args[i] == ARG_OFFSET);
+}
+
+/* Registers a call does not read: what the program left there, often what
+ * it left there for the call before. */
+static int arg_is_unused(const struct trapped_syscall *row, int i)
+{
+	return !row || row->args[i] == ARG_NONE;
+}
+
 static int result_is_address(const struct trapped_syscall *row, const struct syscall_event *ev)
 {
 	return row && row->ret == RET_ADDR && ev->has_result &&
@@ -103,9 +116,15 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 			continue;
 		if (arg_is_address(row, i))
 			put_address(b, st, v, pages);
+		else if (arg_is_size(row, i))
+			put_size(b, v, ev->arch);
+		else if (arg_is_unused(row, i))
+			put_svarint(b, (int64_t)(v - st->regs[i]));
 		else
 			put_word(b, v, ev->arch);
 	}
+	for (int i = 0; i < 6; i++)
+		st->regs[i] = ev->args[i] & arch_infos[ev->arch].word_mask;
 	if (flags & EV_OLD_MMAP) {
 		mask = 0;
 		for (int i = 0; i < 6; i++)
@@ -200,9 +219,16 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 			continue;
 		if (arg_is_address(row, i))
 			ev->args[i] = get_address(c, st, pages) & arch_infos[ev->arch].word_mask;
+		else if (st->major >= 2 && arg_is_size(row, i))
+			ev->args[i] = get_size(c, ev->arch);
+		else if (st->major >= 2 && arg_is_unused(row, i))
+			ev->args[i] = (st->regs[i] + (uint64_t)get_svarint(c)) &
+				      arch_infos[ev->arch].word_mask;
 		else
 			ev->args[i] = get_word(c, ev->arch);
 	}
+	for (int i = 0; i < 6; i++)
+		st->regs[i] = ev->args[i];
 	if (flags & EV_OLD_MMAP) {
 		mask = get_uvarint(c);
 		for (int i = 0; i < 6; i++) {

@@ -105,6 +105,41 @@ uint64_t get_word(struct cursor *c, enum arch arch)
 	return (uint64_t)get_svarint(c) & arch_infos[arch].word_mask;
 }
 
+/* The low two bits of a size's uvarint say how the rest holds it. */
+#define SIZE_PAGES 0		/* in pages */
+#define SIZE_BYTES 1		/* in bytes, below 2^62 */
+#define SIZE_WORD 2		/* a word follows */
+
+void put_size(struct bytebuf *b, uint64_t v, enum arch arch)
+{
+	if (mm_page_aligned(v))
+		put_uvarint(b, (v >> PAGE_SHIFT) << 2 | SIZE_PAGES);
+	else if (v < (1ull << 62))
+		put_uvarint(b, v << 2 | SIZE_BYTES);
+	else {
+		put_uvarint(b, SIZE_WORD);
+		put_word(b, v, arch);
+	}
+}
+
+uint64_t get_size(struct cursor *c, enum arch arch)
+{
+	uint64_t v = get_uvarint(c);
+
+	switch (v & 3) {
+	case SIZE_PAGES:
+		return ((v >> 2) << PAGE_SHIFT) & arch_infos[arch].word_mask;
+	case SIZE_BYTES:
+		return (v >> 2) & arch_infos[arch].word_mask;
+	case SIZE_WORD:
+		if (v == SIZE_WORD)
+			return get_word(c, arch);
+		break;
+	}
+	c->bad = 1;
+	return 0;
+}
+
 int get_tid(struct cursor *c, pid_t *tid)
 {
 	uint64_t v = get_uvarint(c);

@@ -27,6 +27,11 @@ uint64_t get_address(struct cursor *c, struct payload_state *st, int pages);
 void put_word(struct bytebuf *b, uint64_t v, enum arch arch);
 uint64_t get_word(struct cursor *c, enum arch arch);
 
+/* A size or a byte offset (version 2): in pages when it is a page multiple,
+ * so that 64 KiB takes one byte. */
+void put_size(struct bytebuf *b, uint64_t v, enum arch arch);
+uint64_t get_size(struct cursor *c, enum arch arch);
+
 /* A tid.  Returns 0, or -EINVAL for one no kernel gives. */
 int get_tid(struct cursor *c, pid_t *tid);
 

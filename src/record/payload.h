@@ -27,6 +27,7 @@ struct payload_state {
 	pid_t tid;
 	enum arch arch;
 	uint64_t ip;
+	uint64_t regs[6];	/* the last event's arguments (version 2) */
 	uint64_t addr;		/* the last address coded: the base for the next */
 	/* The device and inode of the last mapping coded with one. */
 	uint32_t dev_major, dev_minor;

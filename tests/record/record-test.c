@@ -25,6 +25,7 @@
 #include "record/codec.h"
 #include "record/commands.h"
 #include "record/crc32.h"
+#include "record/fields.h"
 #include "record/format.h"
 #include "record/reader.h"
 #include "record/rebuild.h"
@@ -431,7 +432,107 @@ static void test_codec(struct harness *h)
 	cursor_init(&c, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11);
 	get_uvarint(&c);
 	ASSERT_EQ(h, c.bad, 1);
+
+	/* sizes: every value back, page multiples in few bytes */
+	b.len = 0;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		put_size(&b, values[i], ARCH_X86_64);
+		put_size(&b, values[i] << 12, ARCH_X86_64);
+		put_size(&b, values[i] & UINT32_MAX, ARCH_I386);
+	}
+	cursor_init(&c, b.data, b.len);
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		ASSERT_EQ(h, get_size(&c, ARCH_X86_64), values[i]);
+		ASSERT_EQ(h, get_size(&c, ARCH_X86_64), values[i] << 12);
+		ASSERT_EQ(h, get_size(&c, ARCH_I386), values[i] & UINT32_MAX);
+	}
+	ASSERT_EQ(h, cursor_left(&c), 0);
+	ASSERT_EQ(h, c.bad, 0);
+	b.len = 0;
+	put_size(&b, 64 << 10, ARCH_X86_64);	/* 64 KiB */
+	ASSERT_EQ(h, b.len, 1);
+	cursor_init(&c, "\x03", 1);
+	get_size(&c, ARCH_X86_64);
+	ASSERT_EQ(h, c.bad, 1);
 	bytebuf_free(&b);
+}
+
+/* A value as registers hold them: zero, small, page multiples, -1, pointers, anything. */
+static uint64_t register_value(uint64_t *rng)
+{
+	switch (test_rand(rng) % 7) {
+	case 0:
+		return 0;
+	case 1:
+		return test_rand(rng) % 300;
+	case 2:
+		return (test_rand(rng) % 5000) << 12;
+	case 3:
+		return UINT64_MAX - test_rand(rng) % 3;
+	case 4:
+		return 0x7ffff7a00000 + test_rand(rng) % 0x200000;
+	case 5:
+		return 1ull << (test_rand(rng) % 64);
+	}
+	return test_rand(rng) << 32 ^ test_rand(rng);
+}
+
+/* Events with arguments of every shape, on both arches and an unknown
+ * call, read back exactly. */
+static void test_args_round_trip(struct harness *h)
+{
+	static const struct {
+		enum arch arch;
+		uint64_t nr;
+	} calls[] = { { ARCH_X86_64, X_MMAP },	 { ARCH_X86_64, X_MUNMAP }, { ARCH_X86_64, X_MPROTECT },
+		      { ARCH_X86_64, X_MREMAP }, { ARCH_X86_64, 4095 },	    { ARCH_I386, I_MMAP2 },
+		      { ARCH_I386, I_MUNMAP },	 { ARCH_I386, I_BRK } };
+	enum { EVENTS = 3000 };
+	static struct syscall_event evs[EVENTS];
+	const char *file = tmp_path("args.mtr");
+	char *argv[] = { PROG, NULL }, msg[512];
+	struct record_reader *rd;
+	struct record_item it;
+	struct recorder *r;
+	uint64_t rng = 99;
+	int n = 0, bad = 0;
+
+	if (!ASSERT_EQ(h, record_open(&r, file, 1, argv), 0))
+		return;
+	for (int i = 0; i < EVENTS; i++) {
+		struct syscall_event *ev = &evs[i];
+		int k = (int)(test_rand(&rng) % (sizeof(calls) / sizeof(calls[0])));
+
+		ev->tid = 100 + (int)(test_rand(&rng) % 2);
+		ev->arch = calls[k].arch;
+		ev->nr = calls[k].nr;
+		ev->row = arch_lookup(ev->arch, ev->nr);
+		for (int a = 0; a < 6; a++)
+			ev->args[a] = register_value(&rng) & arch_infos[ev->arch].word_mask;
+		ev->ip = register_value(&rng) & arch_infos[ev->arch].word_mask;
+		ev->has_result = 1;
+		ev->result = test_rand(&rng) % 2 ? -(int64_t)(1 + test_rand(&rng) % 4095)
+						 : (int64_t)(test_rand(&rng) % 1000) << 12;
+		ASSERT_EQ(h, record_event(r, ev, NULL, NULL, 0, NULL, 0, 0), 0);
+	}
+	ASSERT_EQ(h, record_close(r), 0);
+	if (!ASSERT_EQ(h, record_reader_open(&rd, file, msg, sizeof(msg)), 0))
+		return;
+	while (record_reader_next(rd, &it)) {
+		const struct syscall_event *got = &it.event.ev, *want = &evs[n];
+
+		if (it.kind != RECORD_KIND_EVENT)
+			continue;
+		for (int a = 0; a < 6; a++)
+			bad += got->args[a] != want->args[a];
+		bad += got->tid != want->tid || got->arch != want->arch || got->nr != want->nr;
+		bad += got->ip != want->ip || got->result != want->result;
+		n++;
+	}
+	ASSERT_EQ(h, record_reader_status(rd), READER_COMPLETE);
+	ASSERT_EQ(h, n, EVENTS);
+	ASSERT_EQ(h, bad, 0);
+	record_reader_close(rd);
 }
 
 static void check_numbers(struct harness *h)
@@ -588,6 +689,7 @@ int main(int argc, char *argv[])
 	harness_init(&h);
 	RUN_TEST(&h, check_numbers);
 	RUN_TEST(&h, test_codec);
+	RUN_TEST(&h, test_args_round_trip);
 	RUN_TEST(&h, test_round_trip_x86_64);
 	RUN_TEST(&h, test_round_trip_i386);
 	RUN_TEST(&h, test_dump);
