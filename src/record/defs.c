@@ -13,12 +13,15 @@
 
 /* The item tags of a new stack (memtrace-format(5), "References"). */
 #define ITEM_FRAME 0		/* a frame defined before: id << 2 */
-#define ITEM_NEW_FRAME 1	/* a frame defined here: NF_* << 2 */
+#define ITEM_NEW_FRAME 1	/* a frame defined here: soff << 4 | NF_* << 2 */
 #define ITEM_RUN 2		/* count << 2: frames that follow as they did last time */
 /* A new frame's flags: what it leaves out.  Most frames of a stack are in
  * the module of the frame before, and many have no symbol. */
-#define NF_SAME_MODULE 0x1	/* no module reference: the previous frame's */
+#define NF_SAME_MODULE 0x1	/* the previous frame's module; the offset from its offset */
 #define NF_NO_SYMBOL 0x2	/* no symbol reference: none */
+/* The symbol offset rides in the item, plus one, when it fits; 0 there
+ * says it follows. */
+#define SOFF_IN_ITEM_MAX ((1ull << 59) - 2)
 
 void defs_init(struct rec_defs *d)
 {
@@ -220,17 +223,24 @@ static uint32_t put_new_frame(struct bytebuf *b, struct rec_defs *d, struct def_
 	uint32_t id;
 	int known, added;
 
+	uint64_t soff_in_item = f->symbol_offset <= SOFF_IN_ITEM_MAX ? f->symbol_offset + 1 : 0;
+
 	if (prev && same_name(prev->module, f->module))
 		flags |= NF_SAME_MODULE;
 	if (!f->symbol)
 		flags |= NF_NO_SYMBOL;
-	put_uvarint(b, flags << 2 | ITEM_NEW_FRAME);
-	if (!(flags & NF_SAME_MODULE))
+	put_uvarint(b, soff_in_item << 4 | flags << 2 | ITEM_NEW_FRAME);
+	if (!soff_in_item)
+		put_uvarint(b, f->symbol_offset);
+	/* Return addresses in one module: the next one is often nearby. */
+	if (flags & NF_SAME_MODULE) {
+		put_svarint(b, (int64_t)(f->module_offset - prev->module_offset));
+	} else {
 		put_string_ref(b, d, x, f->module);
-	put_uvarint(b, f->module_offset);
+		put_uvarint(b, f->module_offset);
+	}
 	if (!(flags & NF_NO_SYMBOL))
 		put_string_ref(b, d, x, f->symbol);
-	put_uvarint(b, f->symbol_offset);
 	if (b->oom)
 		return 0;
 	key = frame_key(x, f, &known);
@@ -334,32 +344,34 @@ int get_string_ref(struct cursor *c, int major, struct rec_defs *d, uint32_t *id
 	return *id ? 0 : -ENOMEM;
 }
 
-/* prev: the id of the frame before it in the stack, or 0. */
-static int get_new_frame(struct cursor *c, struct rec_defs *d, uint64_t flags, uint32_t prev,
+/* arg: the item less its tag; prev: the id of the frame before it in the
+ * stack, or 0. */
+static int get_new_frame(struct cursor *c, struct rec_defs *d, uint64_t arg, uint32_t prev,
 			 uint32_t *id, const char **why)
 {
+	unsigned flags = arg & 3;
+	uint64_t soff_in_item = arg >> 2;
 	struct rec_frame f;
 	int err;
 
 	memset(&f, 0, sizeof(f));
-	if (flags & ~(uint64_t)(NF_SAME_MODULE | NF_NO_SYMBOL))
-		return fail(why, "a bad item in a stack");
+	f.symbol_offset = soff_in_item ? soff_in_item - 1 : get_uvarint(c);
 	if (flags & NF_SAME_MODULE) {
 		if (!prev)
 			return fail(why, "the first frame of a stack takes the module of none");
 		f.module_id = d->frames[prev - 1].module_id;
+		f.module_offset = d->frames[prev - 1].module_offset + (uint64_t)get_svarint(c);
 	} else {
 		err = get_string_ref(c, 2, d, &f.module_id, why);
 		if (err)
 			return err;
+		f.module_offset = get_uvarint(c);
 	}
-	f.module_offset = get_uvarint(c);
 	if (!(flags & NF_NO_SYMBOL)) {
 		err = get_string_ref(c, 2, d, &f.symbol_id, why);
 		if (err)
 			return err;
 	}
-	f.symbol_offset = get_uvarint(c);
 	if (c->bad)
 		return fail(why, "a frame is cut short");
 	*id = defs_add_frame(d, &f);

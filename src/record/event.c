@@ -90,13 +90,16 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		flags |= EV_IND_FAULT;
 	if (ev->has_result && syscall_result_is_error(ev->result))
 		flags |= EV_ERROR;
+	if (e->d.seq != st->seq + 1)
+		flags |= EV_SEQ;
 
 	put_uvarint(b, flags);
 	if (flags & EV_TID)
 		put_uvarint(b, (uint64_t)ev->tid);
 	if (flags & EV_ARCH)
 		put_u8(b, (uint8_t)arch_to_file(ev->arch));
-	put_svarint(b, (int64_t)(e->d.seq - st->seq));
+	if (flags & EV_SEQ)
+		put_svarint(b, (int64_t)(e->d.seq - st->seq));
 	put_time_delta(b, st, time_ns);
 	put_uvarint(b, ev->nr);
 	if (flags & EV_IP)
@@ -203,7 +206,8 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 		if (arch_from_file(get_u8(c), &st->arch) < 0)
 			return payload_fail(why, "an unknown arch");
 	}
-	st->seq += (uint64_t)get_svarint(c);
+	/* Version 1 always gives the delta; version 2 when it is not 1. */
+	st->seq += st->major < 2 || (flags & EV_SEQ) ? (uint64_t)get_svarint(c) : 1;
 	*time_ns = get_time_delta(c, st);
 	ev->nr = get_uvarint(c);
 	if (flags & EV_IP)

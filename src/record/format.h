@@ -71,6 +71,7 @@ enum record_kind {
 #define EV_OLD_MMAP	(1u << 9)	/* old_mmap's six indirect arguments follow */
 #define EV_IND_FAULT	(1u << 10)	/* they could not be read */
 #define EV_ERROR	(1u << 11)	/* the result is an error: its errno follows */
+#define EV_SEQ		(1u << 12)	/* version 2: a seq delta follows; else seq + 1 */
 
 /* Window flags. */
 #define WINDOW_WHOLE 0x1u		/* the whole address space */
