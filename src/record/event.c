@@ -156,12 +156,19 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		put_stack_ref(b, &st->defs, st->index, e->frames,
 			      e->nframes < RECORD_MAX_FRAMES ? e->nframes : RECORD_MAX_FRAMES);
 	if (flags & EV_WINDOW) {
-		put_uvarint(b, e->whole ? WINDOW_WHOLE : 0);
+		/* A new or changed mapping fills the window it was widened to. */
+		int one = !e->whole && count == 1 && maps[0]->start == e->lo &&
+			  maps[0]->end == e->hi;
+
+		put_uvarint(b, e->whole ? WINDOW_WHOLE : one ? WINDOW_ONE : 0);
 		if (!e->whole) {
 			put_address(b, st, e->lo, 1);
 			put_uvarint(b, (e->hi - e->lo) >> PAGE_SHIFT);
 		}
-		put_mapping_list(b, st, maps, count, e->whole ? 0 : e->lo);
+		if (one)
+			put_mapping_alone(b, st, maps[0]);
+		else
+			put_mapping_list(b, st, maps, count, e->whole ? 0 : e->lo);
 	}
 }
 
@@ -172,6 +179,8 @@ static int decode_window(struct cursor *c, struct payload_state *st, struct rec_
 
 	e->has_window = 1;
 	e->whole = (wflags & WINDOW_WHOLE) != 0;
+	if (wflags & WINDOW_ONE && (e->whole || st->major < 2))
+		return payload_fail(why, "an event has a bad window");
 	e->lo = 0;
 	e->hi = UINT64_MAX;
 	if (!e->whole) {
@@ -183,6 +192,8 @@ static int decode_window(struct cursor *c, struct payload_state *st, struct rec_
 	}
 	if (c->bad)
 		return payload_fail(why, "an event's window is cut short");
+	if (wflags & WINDOW_ONE)
+		return get_mapping_alone(c, st, e->mappings, e->lo, e->hi, why);
 	return get_mapping_list(c, st, e->mappings, e->lo, e->whole ? 0 : e->hi, why);
 }
 

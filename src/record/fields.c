@@ -149,8 +149,9 @@ int get_tid(struct cursor *c, pid_t *tid)
 }
 
 
-static void put_mapping(struct bytebuf *b, struct payload_state *st, const struct mapping *m,
-			uint64_t cursor)
+/* A mapping's fields after its place (gap and length). */
+static void put_mapping_body(struct bytebuf *b, struct payload_state *st,
+			     const struct mapping *m)
 {
 	const struct mapping_backing *bk = &m->backing;
 	const struct mapping_policy *pol = &m->policy;
@@ -181,8 +182,6 @@ static void put_mapping(struct bytebuf *b, struct payload_state *st, const struc
 	if (pol->mode || pol->flags || pol->nodemask)
 		mf |= MF_POLICY;
 
-	put_uvarint(b, (m->start - cursor) >> PAGE_SHIFT);
-	put_uvarint(b, (m->end - m->start) >> PAGE_SHIFT);
 	put_uvarint(b, mf);
 	put_u8(b, (m->prot & 0xf) | (m->max_prot & 0xf) << 4);
 	put_uvarint(b, m->flags);
@@ -216,29 +215,29 @@ void put_mapping_list(struct bytebuf *b, struct payload_state *st,
 {
 	put_uvarint(b, count);
 	for (size_t i = 0; i < count; i++) {
-		put_mapping(b, st, maps[i], cursor);
+		put_uvarint(b, (maps[i]->start - cursor) >> PAGE_SHIFT);
+		put_uvarint(b, (maps[i]->end - maps[i]->start) >> PAGE_SHIFT);
+		put_mapping_body(b, st, maps[i]);
 		cursor = maps[i]->end;
 	}
 }
 
-static int get_mapping(struct cursor *c, struct payload_state *st, struct mapping *m,
-		       uint32_t *path_id, uint64_t *cursor, const char **why)
+void put_mapping_alone(struct bytebuf *b, struct payload_state *st, const struct mapping *m)
+{
+	put_mapping_body(b, st, m);
+}
+
+/* The fields after a mapping's place; m holds its start and end already. */
+static int get_mapping_body(struct cursor *c, struct payload_state *st, struct mapping *m,
+			    uint32_t *path_id, const char **why)
 {
 	struct mapping_backing *bk = &m->backing;
-	uint64_t gap = get_uvarint(c), pages = get_uvarint(c), v;
 	unsigned mf = (unsigned)get_uvarint(c);
 	uint8_t prot = get_u8(c);
+	uint64_t v;
 	int err;
 
-	memset(m, 0, sizeof(*m));
 	*path_id = 0;
-	if (gap > (UINT64_MAX - *cursor) >> PAGE_SHIFT)
-		return payload_fail(why, "a mapping starts past the end of memory");
-	m->start = *cursor + (gap << PAGE_SHIFT);
-	if (pages == 0 || pages > (UINT64_MAX - m->start) >> PAGE_SHIFT)
-		return payload_fail(why, "a mapping has a bad length");
-	m->end = m->start + (pages << PAGE_SHIFT);
-	*cursor = m->end;
 	m->kind = mf & MF_KIND_MASK;
 	if (m->kind >= MAPPING_KIND_COUNT)
 		return payload_fail(why, "a mapping has an unknown kind");
@@ -293,6 +292,23 @@ static int get_mapping(struct cursor *c, struct payload_state *st, struct mappin
 	return c->bad ? payload_fail(why, "a mapping is cut short") : 0;
 }
 
+static int get_mapping(struct cursor *c, struct payload_state *st, struct mapping *m,
+		       uint32_t *path_id, uint64_t *cursor, const char **why)
+{
+	uint64_t gap = get_uvarint(c), pages = get_uvarint(c);
+
+	memset(m, 0, sizeof(*m));
+	*path_id = 0;
+	if (gap > (UINT64_MAX - *cursor) >> PAGE_SHIFT)
+		return payload_fail(why, "a mapping starts past the end of memory");
+	m->start = *cursor + (gap << PAGE_SHIFT);
+	if (pages == 0 || pages > (UINT64_MAX - m->start) >> PAGE_SHIFT)
+		return payload_fail(why, "a mapping has a bad length");
+	m->end = m->start + (pages << PAGE_SHIFT);
+	*cursor = m->end;
+	return get_mapping_body(c, st, m, path_id, why);
+}
+
 static int rec_mappings_reserve(struct rec_mappings *list, size_t count)
 {
 	struct mapping *maps;
@@ -335,6 +351,23 @@ int get_mapping_list(struct cursor *c, struct payload_state *st, struct rec_mapp
 		list->count++;
 	}
 	return 0;
+}
+
+int get_mapping_alone(struct cursor *c, struct payload_state *st, struct rec_mappings *list,
+		      uint64_t start, uint64_t end, const char **why)
+{
+	int err = rec_mappings_reserve(list, 1);
+
+	list->count = 0;
+	if (err)
+		return err;
+	memset(&list->maps[0], 0, sizeof(list->maps[0]));
+	list->maps[0].start = start;
+	list->maps[0].end = end;
+	err = get_mapping_body(c, st, &list->maps[0], &list->path_ids[0], why);
+	if (!err)
+		list->count = 1;
+	return err;
 }
 
 void rec_mappings_free(struct rec_mappings *list)

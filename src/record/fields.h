@@ -42,5 +42,9 @@ void put_mapping_list(struct bytebuf *b, struct payload_state *st,
 		      const struct mapping *const *maps, size_t count, uint64_t cursor);
 int get_mapping_list(struct cursor *c, struct payload_state *st, struct rec_mappings *list,
 		     uint64_t cursor, uint64_t limit, const char **why);
+/* One mapping whose place the record gives elsewhere: [start, end) (version 2). */
+void put_mapping_alone(struct bytebuf *b, struct payload_state *st, const struct mapping *m);
+int get_mapping_alone(struct cursor *c, struct payload_state *st, struct rec_mappings *list,
+		      uint64_t start, uint64_t end, const char **why);
 
 #endif

@@ -75,6 +75,7 @@ enum record_kind {
 
 /* Window flags. */
 #define WINDOW_WHOLE 0x1u		/* the whole address space */
+#define WINDOW_ONE 0x2u		/* version 2: one mapping, the window exactly */
 
 /* Mapping flags ("mflags"): bits 0-3 hold the mapping kind. */
 #define MF_KIND_MASK	0xfu
