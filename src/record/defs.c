@@ -10,9 +10,12 @@
  * worth the byte that says how long the share is. */
 #define STRING_BASES 31
 #define MIN_SHARED 3
+/* The low bits of a string reference (memtrace-format(5), "References"). */
+#define SREF_NEW 0x1		/* a new string follows; else the id << 1 */
+#define SREF_PACKED 0x2		/* ... its characters packed, 6 bits each */
 
 /* The item tags of a new stack (memtrace-format(5), "References"). */
-#define ITEM_FRAME 0		/* a frame defined before: id << 2 */
+#define ITEM_FRAME 0		/* a frame defined before: (latest id - its id) << 2 */
 #define ITEM_NEW_FRAME 1	/* a frame defined here: soff << 4 | NF_* << 2 */
 #define ITEM_RUN 2		/* count << 2: frames that follow as they did last time */
 /* A new frame's flags: what it leaves out.  Most frames of a stack are in
@@ -146,7 +149,7 @@ void put_string_ref(struct bytebuf *b, struct rec_defs *d, struct def_index *x, 
 {
 	size_t len, shared = 0;
 	uint32_t id, back = 0;
-	int added;
+	int added, packed;
 
 	if (!s) {
 		put_uvarint(b, 0);
@@ -172,11 +175,16 @@ void put_string_ref(struct bytebuf *b, struct rec_defs *d, struct def_index *x, 
 	}
 	if (shared < MIN_SHARED)
 		shared = back = 0;
-	put_uvarint(b, (uint64_t)back << 1 | 1);
+	packed = packed_size(s + shared, len - shared) < len - shared;
+	put_uvarint(b, (uint64_t)back << 2 | (packed ? SREF_PACKED : 0) | SREF_NEW);
 	if (back)
 		put_uvarint(b, shared);
-	put_uvarint(b, len - shared);
-	put_bytes(b, s + shared, len - shared);
+	if (packed) {
+		put_packed(b, s + shared, len - shared);
+	} else {
+		put_uvarint(b, len - shared);
+		put_bytes(b, s + shared, len - shared);
+	}
 	id = intern_id(&x->strings, s, len, &added);
 	if (!id || defs_add_string(d, s, len) != id)
 		b->oom = 1;
@@ -285,7 +293,8 @@ void put_stack_ref(struct bytebuf *b, struct rec_defs *d, struct def_index *x,
 		/* Looked up again: an earlier frame of this stack may have defined it. */
 		ids[i] = find_frame(x, &frames[i]);
 		if (ids[i]) {
-			put_uvarint(b, (uint64_t)ids[i] << 2 | ITEM_FRAME);
+			/* counted back from the latest: stacks share recent frames */
+			put_uvarint(b, (uint64_t)(d->nframes - ids[i]) << 2 | ITEM_FRAME);
 		} else {
 			ids[i] = put_new_frame(b, d, x, &frames[i], i ? &frames[i - 1] : NULL);
 			if (!ids[i]) {
@@ -315,12 +324,13 @@ int get_string_ref(struct cursor *c, int major, struct rec_defs *d, uint32_t *id
 	uint64_t r = get_uvarint(c), back, shared = 0;
 	const uint8_t *suffix;
 	const char *base = "";
+	char *unpacked = NULL;
 	size_t len;
 
 	*id = 0;
 	if (c->bad)
 		return fail(why, "a string reference is cut short");
-	if (major < 2 || !(r & 1)) {
+	if (major < 2 || !(r & SREF_NEW)) {
 		if (major >= 2)
 			r >>= 1;
 		if (r > d->nstrings)
@@ -328,7 +338,7 @@ int get_string_ref(struct cursor *c, int major, struct rec_defs *d, uint32_t *id
 		*id = (uint32_t)r;
 		return 0;
 	}
-	back = r >> 1;
+	back = r >> 2;
 	if (back > d->nstrings)
 		return fail(why, "a string built on one not defined before it");
 	if (back) {
@@ -337,10 +347,17 @@ int get_string_ref(struct cursor *c, int major, struct rec_defs *d, uint32_t *id
 		if (shared > strlen(base))
 			return fail(why, "a string shares more than its base holds");
 	}
-	suffix = get_string(c, &len);
+	if (r & SREF_PACKED) {
+		suffix = (const uint8_t *)(unpacked = get_packed(c, &len));
+		if (!unpacked && !c->bad)
+			return -ENOMEM;
+	} else {
+		suffix = get_string(c, &len);
+	}
 	if (!suffix)
 		return fail(why, "a string is cut short");
 	*id = add_string_parts(d, base, shared, suffix, len);
+	free(unpacked);
 	return *id ? 0 : -ENOMEM;
 }
 
@@ -406,9 +423,9 @@ int get_stack_ref(struct cursor *c, int major, struct rec_defs *d, uint32_t *id,
 			return fail(why, "a stack is cut short");
 		switch (item & 3) {
 		case ITEM_FRAME:
-			if (arg == 0 || arg > d->nframes)
+			if (arg >= d->nframes)
 				return fail(why, "a stack names a frame not defined before it");
-			ids[i] = (uint32_t)arg;
+			ids[i] = (uint32_t)(d->nframes - arg);
 			break;
 		case ITEM_NEW_FRAME:
 			err = get_new_frame(c, d, arg, i ? ids[i - 1] : 0, &ids[i], why);

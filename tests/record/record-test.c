@@ -448,6 +448,31 @@ static void test_codec(struct harness *h)
 	}
 	ASSERT_EQ(h, cursor_left(&c), 0);
 	ASSERT_EQ(h, c.bad, 0);
+	/* packed strings: any bytes back, identifiers in three quarters */
+	{
+		static const char *const strings[] = {
+			"", "a", "/usr/lib/x86_64-linux-gnu/libc.so.6", "_ZN21hash_tableI10pool_usageE",
+			"JQXZ odd\x01\xff bytes", "PyObject_Malloc" };
+
+		b.len = 0;
+		for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+			put_packed(&b, strings[i], strlen(strings[i]));
+		cursor_init(&c, b.data, b.len);
+		for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+			size_t len = 99;
+			char *got = get_packed(&c, &len);
+
+			ASSERT(h, got && len == strlen(strings[i]) && strcmp(got, strings[i]) == 0);
+			free(got);
+		}
+		ASSERT_EQ(h, cursor_left(&c), 0);
+		ASSERT_EQ(h, packed_size("PyObject_Malloc", 15), 12);
+		/* cut short: no string, and the cursor says so */
+		cursor_init(&c, b.data, 30);
+		for (int i = 0; i < 6 && !c.bad; i++)
+			free(get_packed(&c, &(size_t){ 0 }));
+		ASSERT_EQ(h, c.bad, 1);
+	}
 	b.len = 0;
 	put_size(&b, 64 << 10, ARCH_X86_64);	/* 64 KiB */
 	ASSERT_EQ(h, b.len, 1);

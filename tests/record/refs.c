@@ -210,7 +210,7 @@ void test_bad_refs(struct harness *h)
 	put_uvarint(&b, 3 << 1 | 1);
 	new_frame(&b, 0x10);
 	new_frame(&b, 0x20);
-	put_uvarint(&b, 1 << 2 | 0);	/* frame 1 again */
+	put_uvarint(&b, 1 << 2 | 0);	/* frame 1 again: one back from the latest */
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	{
 		struct record_reader *rd;
@@ -239,7 +239,7 @@ void test_bad_refs(struct harness *h)
 	b.len = 0;
 	event_head(&b);
 	put_uvarint(&b, 1 << 1 | 1);
-	put_uvarint(&b, 3 << 2 | 0);	/* frame 3: never defined */
+	put_uvarint(&b, 0 << 2 | 0);	/* the latest frame: there is none */
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a stack names a frame not defined before it");
 
@@ -299,7 +299,7 @@ void test_bad_refs(struct harness *h)
 	event_head(&b);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, new_frame_item(0));
-	put_uvarint(&b, 1 << 1 | 1);	/* a new string built on the last one: none */
+	put_uvarint(&b, 1 << 2 | 1);	/* a new string built on the last one: none */
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a string built on one not defined before it");
 
@@ -307,10 +307,10 @@ void test_bad_refs(struct harness *h)
 	event_head(&b);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, new_frame_item(0));
-	put_uvarint(&b, 0 << 1 | 1);	/* module: "lib" */
+	put_uvarint(&b, 0 << 2 | 1);	/* module: "lib" */
 	put_string(&b, "lib");
 	put_uvarint(&b, 0x10);
-	put_uvarint(&b, 1 << 1 | 1);	/* symbol: 5 bytes of "lib", then "x" */
+	put_uvarint(&b, 1 << 2 | 1);	/* symbol: 5 bytes of "lib", then "x" */
 	put_uvarint(&b, 5);
 	put_string(&b, "x");
 	write_v2(file, RECORD_KIND_EVENT, &b);
@@ -320,8 +320,18 @@ void test_bad_refs(struct harness *h)
 	event_head(&b);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, new_frame_item(0));
-	put_uvarint(&b, 0 << 1 | 1);
+	put_uvarint(&b, 0 << 2 | 1);
 	put_uvarint(&b, 100);		/* a string longer than the record */
+	write_v2(file, RECORD_KIND_EVENT, &b);
+	expect_stop(h, file, 0, "a string is cut short");
+
+	b.len = 0;
+	event_head(&b);
+	put_uvarint(&b, 1 << 1 | 1);
+	put_uvarint(&b, new_frame_item(0));
+	put_uvarint(&b, 0 << 2 | 3);
+	put_uvarint(&b, 8);		/* 8 packed characters in 3 bytes */
+	put_bytes(&b, "abc", 3);
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a string is cut short");
 
