@@ -21,6 +21,11 @@ static int arg_is_size(const struct trapped_syscall *row, int i)
 	return row && (row->args[i] == ARG_SIZE || row->args[i] == ARG_OFFSET);
 }
 
+static int arg_is_c_int(const struct trapped_syscall *row, int i)
+{
+	return row && arg_kind_is_c_int(row->args[i]);
+}
+
 /* Registers a call does not read: what the program left there, often what
  * it left there for the call before. */
 static int arg_is_unused(const struct trapped_syscall *row, int i)
@@ -121,6 +126,8 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 			put_address(b, st, v, pages);
 		else if (arg_is_size(row, i))
 			put_size(b, v, ev->arch);
+		else if (arg_is_c_int(row, i))
+			put_c_int(b, v, ev->arch);
 		else if (arg_is_unused(row, i))
 			put_svarint(b, (int64_t)(v - st->regs[i]));
 		else
@@ -236,6 +243,8 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 			ev->args[i] = get_address(c, st, pages) & arch_infos[ev->arch].word_mask;
 		else if (st->major >= 2 && arg_is_size(row, i))
 			ev->args[i] = get_size(c, ev->arch);
+		else if (st->major >= 2 && arg_is_c_int(row, i))
+			ev->args[i] = get_c_int(c, ev->arch);
 		else if (st->major >= 2 && arg_is_unused(row, i))
 			ev->args[i] = (st->regs[i] + (uint64_t)get_svarint(c)) &
 				      arch_infos[ev->arch].word_mask;

@@ -140,6 +140,44 @@ uint64_t get_size(struct cursor *c, enum arch arch)
 	return 0;
 }
 
+/* The low two bits of a C int's uvarint say what the upper 32 bits hold. */
+#define CINT_ZERO 0		/* zeros: the register as the program set an int */
+#define CINT_SIGN 1		/* the sign of the low 32 */
+#define CINT_WORD 2		/* anything: the word follows */
+
+void put_c_int(struct bytebuf *b, uint64_t v, enum arch arch)
+{
+	uint64_t low = zigzag_encode((int32_t)(uint32_t)v) << 2;
+
+	if (v == (uint32_t)v)
+		put_uvarint(b, low | CINT_ZERO);
+	else if (v == (uint64_t)(int64_t)(int32_t)(uint32_t)v)
+		put_uvarint(b, low | CINT_SIGN);
+	else {
+		put_uvarint(b, CINT_WORD);
+		put_word(b, v, arch);
+	}
+}
+
+uint64_t get_c_int(struct cursor *c, enum arch arch)
+{
+	uint64_t v = get_uvarint(c);
+	uint32_t low = (uint32_t)zigzag_decode(v >> 2);
+
+	switch (v & 3) {
+	case CINT_ZERO:
+		return low;
+	case CINT_SIGN:
+		return (uint64_t)(int64_t)(int32_t)low & arch_infos[arch].word_mask;
+	case CINT_WORD:
+		if (v == CINT_WORD)
+			return get_word(c, arch);
+		break;
+	}
+	c->bad = 1;
+	return 0;
+}
+
 int get_tid(struct cursor *c, pid_t *tid)
 {
 	uint64_t v = get_uvarint(c);

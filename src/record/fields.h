@@ -32,6 +32,11 @@ uint64_t get_word(struct cursor *c, enum arch arch);
 void put_size(struct bytebuf *b, uint64_t v, enum arch arch);
 uint64_t get_size(struct cursor *c, enum arch arch);
 
+/* An argument the kernel reads as a C int (version 2): whatever the upper
+ * half of the register, -1 takes one byte. */
+void put_c_int(struct bytebuf *b, uint64_t v, enum arch arch);
+uint64_t get_c_int(struct cursor *c, enum arch arch);
+
 /* A tid.  Returns 0, or -EINVAL for one no kernel gives. */
 int get_tid(struct cursor *c, pid_t *tid);
 

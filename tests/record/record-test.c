@@ -433,21 +433,33 @@ static void test_codec(struct harness *h)
 	get_uvarint(&c);
 	ASSERT_EQ(h, c.bad, 1);
 
-	/* sizes: every value back, page multiples in few bytes */
+	/* sizes and C ints: every value back, page multiples and -1 in few bytes */
 	b.len = 0;
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
 		put_size(&b, values[i], ARCH_X86_64);
 		put_size(&b, values[i] << 12, ARCH_X86_64);
 		put_size(&b, values[i] & UINT32_MAX, ARCH_I386);
+		put_c_int(&b, values[i], ARCH_X86_64);
+		put_c_int(&b, -values[i], ARCH_X86_64);
+		put_c_int(&b, values[i] << 32 | 1, ARCH_X86_64);
+		put_c_int(&b, values[i] & UINT32_MAX, ARCH_I386);
 	}
 	cursor_init(&c, b.data, b.len);
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
 		ASSERT_EQ(h, get_size(&c, ARCH_X86_64), values[i]);
 		ASSERT_EQ(h, get_size(&c, ARCH_X86_64), values[i] << 12);
 		ASSERT_EQ(h, get_size(&c, ARCH_I386), values[i] & UINT32_MAX);
+		ASSERT_EQ(h, get_c_int(&c, ARCH_X86_64), values[i]);
+		ASSERT_EQ(h, get_c_int(&c, ARCH_X86_64), -values[i]);
+		ASSERT_EQ(h, get_c_int(&c, ARCH_X86_64), values[i] << 32 | 1);
+		ASSERT_EQ(h, get_c_int(&c, ARCH_I386), values[i] & UINT32_MAX);
 	}
 	ASSERT_EQ(h, cursor_left(&c), 0);
 	ASSERT_EQ(h, c.bad, 0);
+	b.len = 0;
+	put_c_int(&b, UINT32_MAX, ARCH_X86_64);		/* fd -1 in a 64-bit register */
+	put_c_int(&b, UINT64_MAX, ARCH_X86_64);
+	ASSERT_EQ(h, b.len, 2);
 	/* packed strings: any bytes back, identifiers in three quarters */
 	{
 		static const char *const strings[] = {
