@@ -39,6 +39,25 @@ static int result_is_address(const struct trapped_syscall *row, const struct sys
 	       !syscall_result_is_error(ev->result);
 }
 
+/*
+ * The range an mmap made: [result, result + length), in whole pages.  The
+ * writer's window for the call unless it was widened to a mapping the call
+ * merged with.  Returns 0 for a call that made none.
+ */
+static int mmap_range(const struct trapped_syscall *row, const struct syscall_event *ev,
+		      uint64_t *lo, uint64_t *hi)
+{
+	uint64_t start = (uint64_t)ev->result, len = ev->args[1];
+
+	if (!row || row->family != FAMILY_MMAP || !ev->has_result ||
+	    syscall_result_is_error(ev->result) || !mm_page_aligned(start) || len == 0 ||
+	    len > UINT64_MAX - MM_PAGE_SIZE - start)
+		return 0;
+	*lo = start;
+	*hi = mm_page_align(start + len);
+	return 1;
+}
+
 /* Whether every address the event codes is page-aligned (window edges and
  * mappings always are). */
 static int addresses_page_aligned(const struct trapped_syscall *row, const struct rec_event *e)
@@ -166,9 +185,12 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		/* A new or changed mapping fills the window it was widened to. */
 		int one = !e->whole && count == 1 && maps[0]->start == e->lo &&
 			  maps[0]->end == e->hi;
+		uint64_t lo, hi;
+		int call = !e->whole && mmap_range(row, ev, &lo, &hi) && lo == e->lo && hi == e->hi;
 
-		put_uvarint(b, e->whole ? WINDOW_WHOLE : one ? WINDOW_ONE : 0);
-		if (!e->whole) {
+		put_uvarint(b, e->whole ? WINDOW_WHOLE
+				: (one ? WINDOW_ONE : 0) | (call ? WINDOW_CALL : 0));
+		if (!e->whole && !call) {
 			put_address(b, st, e->lo, 1);
 			put_uvarint(b, (e->hi - e->lo) >> PAGE_SHIFT);
 		}
@@ -186,11 +208,14 @@ static int decode_window(struct cursor *c, struct payload_state *st, struct rec_
 
 	e->has_window = 1;
 	e->whole = (wflags & WINDOW_WHOLE) != 0;
-	if (wflags & WINDOW_ONE && (e->whole || st->major < 2))
+	if (wflags & (WINDOW_ONE | WINDOW_CALL) && (e->whole || st->major < 2))
 		return payload_fail(why, "an event has a bad window");
 	e->lo = 0;
 	e->hi = UINT64_MAX;
-	if (!e->whole) {
+	if (wflags & WINDOW_CALL) {
+		if (!mmap_range(e->ev.row, &e->ev, &e->lo, &e->hi))
+			return payload_fail(why, "an event takes its window from a call that made none");
+	} else if (!e->whole) {
 		e->lo = get_address(c, st, 1);
 		pages = get_uvarint(c);
 		if (pages == 0 || pages > (UINT64_MAX - e->lo) >> PAGE_SHIFT)

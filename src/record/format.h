@@ -76,6 +76,7 @@ enum record_kind {
 /* Window flags. */
 #define WINDOW_WHOLE 0x1u		/* the whole address space */
 #define WINDOW_ONE 0x2u		/* version 2: one mapping, the window exactly */
+#define WINDOW_CALL 0x4u	/* version 2: the window is the mmap's own range */
 
 /* Mapping flags ("mflags"): bits 0-3 hold the mapping kind. */
 #define MF_KIND_MASK	0xfu

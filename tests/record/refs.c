@@ -335,6 +335,18 @@ void test_bad_refs(struct harness *h)
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a string is cut short");
 
+	/* a munmap whose window would be its mmap range */
+	b.len = 0;
+	put_uvarint(&b, EV_WINDOW | EV_TID);
+	put_uvarint(&b, 1);
+	put_uvarint(&b, 0);
+	put_uvarint(&b, X_MUNMAP);
+	put_uvarint(&b, 0);
+	put_svarint(&b, 0);
+	put_uvarint(&b, WINDOW_CALL);
+	write_v2(file, RECORD_KIND_EVENT, &b);
+	expect_stop(h, file, 0, "an event takes its window from a call that made none");
+
 	b.len = 0;
 	put_uvarint(&b, 1);
 	put_bytes(&b, "old", 3);
