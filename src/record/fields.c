@@ -187,7 +187,14 @@ int get_tid(struct cursor *c, pid_t *tid)
 }
 
 
-/* A mapping's fields after its place (gap and length). */
+/* Anonymous memory keeps its first address as its offset (Linux's
+ * vm_pgoff), until it moves. */
+static int kind_keeps_start(unsigned kind)
+{
+	return kind == MAPPING_KIND_ANON || kind == MAPPING_KIND_HEAP || kind == MAPPING_KIND_STACK;
+}
+
+/* A mapping's fields after its place (gap and length), version 2. */
 static void put_mapping_body(struct bytebuf *b, struct payload_state *st,
 			     const struct mapping *m)
 {
@@ -197,37 +204,31 @@ static void put_mapping_body(struct bytebuf *b, struct payload_state *st,
 	unsigned mf = m->kind & MF_KIND_MASK;
 	int has_dev = bk->dev_major || bk->dev_minor || bk->inode;
 
-	if (m->offset == m->start)
-		mf |= MF_OFF_START;
-	else if (m->offset && mm_page_aligned(m->offset))
-		mf |= MF_OFFSET | MF_OFFSET_PAGES;
-	else if (m->offset)
-		mf |= MF_OFFSET;
+	if (m->offset != (kind_keeps_start(m->kind) ? m->start : 0))
+		mf |= MF2_OFFSET | (mm_page_aligned(m->offset) ? 0 : MF2_OFFSET_BYTES);
 	if (path)
-		mf |= MF_PATH;
+		mf |= MF2_PATH;
 	/* The segments of one file come one after the other. */
 	if (has_dev && bk->dev_major == st->dev_major && bk->dev_minor == st->dev_minor &&
 	    bk->inode == st->inode)
-		mf |= MF_DEV_SAME;
+		mf |= MF2_DEV_SAME;
 	else if (has_dev)
-		mf |= MF_DEV;
-	if (bk->file_id && bk->file_id == bk->inode)
-		mf |= MF_FILE_ID_INODE;
-	else if (bk->file_id)
-		mf |= MF_FILE_ID;
+		mf |= MF2_DEV;
+	if (bk->file_id != bk->inode)
+		mf |= MF2_FILE_ID;
 	if (m->advice)
-		mf |= MF_ADVICE;
+		mf |= MF2_ADVICE;
 	if (pol->mode || pol->flags || pol->nodemask)
-		mf |= MF_POLICY;
+		mf |= MF2_POLICY;
 
 	put_uvarint(b, mf);
 	put_u8(b, (m->prot & 0xf) | (m->max_prot & 0xf) << 4);
 	put_uvarint(b, m->flags);
-	if (mf & MF_OFFSET)
-		put_uvarint(b, mf & MF_OFFSET_PAGES ? m->offset >> PAGE_SHIFT : m->offset);
-	if (mf & MF_PATH)
+	if (mf & MF2_OFFSET)
+		put_uvarint(b, mf & MF2_OFFSET_BYTES ? m->offset : m->offset >> PAGE_SHIFT);
+	if (mf & MF2_PATH)
 		put_string_ref(b, &st->defs, st->index, path);
-	if (mf & MF_DEV) {
+	if (mf & MF2_DEV) {
 		put_uvarint(b, bk->dev_major);
 		put_uvarint(b, bk->dev_minor);
 		put_uvarint(b, bk->inode);
@@ -237,15 +238,38 @@ static void put_mapping_body(struct bytebuf *b, struct payload_state *st,
 		st->dev_minor = bk->dev_minor;
 		st->inode = bk->inode;
 	}
-	if (mf & MF_FILE_ID)
+	if (mf & MF2_FILE_ID)
 		put_uvarint(b, bk->file_id);
-	if (mf & MF_ADVICE)
+	if (mf & MF2_ADVICE)
 		put_uvarint(b, m->advice);
-	if (mf & MF_POLICY) {
+	if (mf & MF2_POLICY) {
 		put_uvarint(b, pol->mode);
 		put_uvarint(b, pol->flags);
 		put_uvarint(b, pol->nodemask);
 	}
+}
+
+/* Version 2's mapping flags as version 1 says the same; -1 for bits no
+ * version has. */
+static long mflags_from_v2(unsigned w)
+{
+	unsigned mf = w & MF_KIND_MASK;
+
+	if (w & ~((MF2_OFFSET_BYTES << 1) - 1))
+		return -1;
+	if (w & MF2_OFFSET)
+		mf |= MF_OFFSET | (w & MF2_OFFSET_BYTES ? 0 : MF_OFFSET_PAGES);
+	else if (w & MF2_OFFSET_BYTES)
+		return -1;
+	else if (kind_keeps_start(mf))
+		mf |= MF_OFF_START;
+	mf |= w & MF2_PATH ? MF_PATH : 0;
+	mf |= w & MF2_DEV_SAME ? MF_DEV_SAME : 0;
+	mf |= w & MF2_DEV ? MF_DEV : 0;
+	mf |= w & MF2_FILE_ID ? MF_FILE_ID : MF_FILE_ID_INODE;
+	mf |= w & MF2_ADVICE ? MF_ADVICE : 0;
+	mf |= w & MF2_POLICY ? MF_POLICY : 0;
+	return mf;
 }
 
 void put_mapping_list(struct bytebuf *b, struct payload_state *st,
@@ -270,17 +294,18 @@ static int get_mapping_body(struct cursor *c, struct payload_state *st, struct m
 			    uint32_t *path_id, const char **why)
 {
 	struct mapping_backing *bk = &m->backing;
-	unsigned mf = (unsigned)get_uvarint(c);
+	uint64_t wire = get_uvarint(c), v;
 	uint8_t prot = get_u8(c);
-	uint64_t v;
+	long mf = st->major < 2 ? (long)wire : mflags_from_v2((unsigned)wire);
 	int err;
 
 	*path_id = 0;
+	if (wire > UINT32_MAX || mf < 0 ||
+	    (st->major < 2 && (mf & (MF_DEV_SAME | MF_OFFSET_PAGES))))
+		return payload_fail(why, "a mapping has flags no version has");
 	m->kind = mf & MF_KIND_MASK;
 	if (m->kind >= MAPPING_KIND_COUNT)
 		return payload_fail(why, "a mapping has an unknown kind");
-	if (st->major < 2 && (mf & (MF_DEV_SAME | MF_OFFSET_PAGES)))
-		return payload_fail(why, "a mapping has flags of a newer version");
 	m->prot = prot & 0xf;
 	m->max_prot = prot >> 4;
 	v = get_uvarint(c);

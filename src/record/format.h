@@ -78,7 +78,11 @@ enum record_kind {
 #define WINDOW_ONE 0x2u		/* version 2: one mapping, the window exactly */
 #define WINDOW_CALL 0x4u	/* version 2: the window is the mmap's own range */
 
-/* Mapping flags ("mflags"): bits 0-3 hold the mapping kind. */
+/*
+ * Mapping flags ("mflags") of version 1, which readers also use for
+ * version 2's once they have read them (fields.c): bits 0-3 hold the
+ * mapping kind.
+ */
 #define MF_KIND_MASK	0xfu
 #define MF_OFF_START	(1u << 4)	/* offset == start (fresh private anonymous memory) */
 #define MF_OFFSET	(1u << 5)	/* offset follows */
@@ -88,8 +92,22 @@ enum record_kind {
 #define MF_FILE_ID	(1u << 9)	/* file_id follows */
 #define MF_ADVICE	(1u << 10)	/* advice follows */
 #define MF_POLICY	(1u << 11)	/* NUMA policy mode, flags, nodemask follow */
-/* Version 2: */
 #define MF_DEV_SAME	(1u << 12)	/* dev and inode: the last ones coded */
 #define MF_OFFSET_PAGES	(1u << 13)	/* the offset follows in pages */
+
+/*
+ * Version 2's mapping flags, laid out so that the usual file mapping and
+ * fresh anonymous memory take one byte: the offset is the start for
+ * anonymous, heap and stack mappings and 0 for others unless an offset
+ * follows, and file_id is the inode unless it follows.
+ */
+#define MF2_DEV_SAME	(1u << 4)	/* dev and inode: the last ones coded */
+#define MF2_OFFSET	(1u << 5)	/* offset follows, in pages */
+#define MF2_PATH	(1u << 6)	/* path string reference follows */
+#define MF2_DEV		(1u << 7)	/* dev major, minor and inode follow */
+#define MF2_FILE_ID	(1u << 8)	/* file_id follows */
+#define MF2_ADVICE	(1u << 9)	/* advice follows */
+#define MF2_POLICY	(1u << 10)	/* NUMA policy mode, flags, nodemask follow */
+#define MF2_OFFSET_BYTES (1u << 11)	/* with MF2_OFFSET: in bytes */
 
 #endif

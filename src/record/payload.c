@@ -143,14 +143,15 @@ void encode_exec(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 	put_u8(b, (uint8_t)arch_to_file(x->arch));
 	put_time_delta(b, st, time_ns);
 	put_string_ref(b, &st->defs, st->index, x->path);
-	put_uvarint(b, l->task_size);
-	put_uvarint(b, l->mmap_min_addr);
-	put_uvarint(b, l->mmap_base);
-	put_uvarint(b, l->mmap_legacy_base);
-	put_uvarint(b, l->stack_guard_gap);
+	/* Addresses and sizes of pages; sizes of the 64-bit kind whatever the arch. */
+	put_size(b, l->task_size, ARCH_X86_64);
+	put_size(b, l->mmap_min_addr, ARCH_X86_64);
+	put_size(b, l->mmap_base, ARCH_X86_64);
+	put_size(b, l->mmap_legacy_base, ARCH_X86_64);
+	put_size(b, l->stack_guard_gap, ARCH_X86_64);
 	put_uvarint(b, l->max_map_count);
-	put_uvarint(b, l->brk_start);
-	put_uvarint(b, x->brk_current);
+	put_size(b, l->brk_start, ARCH_X86_64);
+	put_svarint(b, (int64_t)(x->brk_current - l->brk_start));
 	put_uvarint(b, x->def_flags);
 	put_mapping_list(b, st, maps, count, 0);
 }
@@ -169,14 +170,25 @@ int decode_exec(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 	err = get_string_ref(c, st->major, &st->defs, &x->path_id, why);
 	if (err)
 		return err;
-	l->task_size = get_uvarint(c);
-	l->mmap_min_addr = get_uvarint(c);
-	l->mmap_base = get_uvarint(c);
-	l->mmap_legacy_base = get_uvarint(c);
-	l->stack_guard_gap = get_uvarint(c);
-	l->max_map_count = get_uvarint(c);
-	l->brk_start = get_uvarint(c);
-	x->brk_current = get_uvarint(c);
+	if (st->major < 2) {
+		l->task_size = get_uvarint(c);
+		l->mmap_min_addr = get_uvarint(c);
+		l->mmap_base = get_uvarint(c);
+		l->mmap_legacy_base = get_uvarint(c);
+		l->stack_guard_gap = get_uvarint(c);
+		l->max_map_count = get_uvarint(c);
+		l->brk_start = get_uvarint(c);
+		x->brk_current = get_uvarint(c);
+	} else {
+		l->task_size = get_size(c, ARCH_X86_64);
+		l->mmap_min_addr = get_size(c, ARCH_X86_64);
+		l->mmap_base = get_size(c, ARCH_X86_64);
+		l->mmap_legacy_base = get_size(c, ARCH_X86_64);
+		l->stack_guard_gap = get_size(c, ARCH_X86_64);
+		l->max_map_count = get_uvarint(c);
+		l->brk_start = get_size(c, ARCH_X86_64);
+		x->brk_current = l->brk_start + (uint64_t)get_svarint(c);
+	}
 	x->def_flags = (uint32_t)get_uvarint(c);
 	if (c->bad)
 		return payload_fail(why, "an exec record is cut short");

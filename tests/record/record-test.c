@@ -101,6 +101,18 @@ static void check_round_trip(struct harness *h, const char *file, const struct s
 	rebuild_init(&rb);
 	while (record_reader_next(rd, &it)) {
 		ASSERT_EQ(h, rebuild_apply(&rb, &it), 0);
+		if (it.kind == RECORD_KIND_EXEC) {
+			const struct as_layout *got = &it.exec.layout, *want = &s->exec_layout;
+
+			ASSERT_EQ(h, got->task_size, want->task_size);
+			ASSERT_EQ(h, got->mmap_min_addr, want->mmap_min_addr);
+			ASSERT_EQ(h, got->mmap_base, want->mmap_base);
+			ASSERT_EQ(h, got->mmap_legacy_base, want->mmap_legacy_base);
+			ASSERT_EQ(h, got->stack_guard_gap, want->stack_guard_gap);
+			ASSERT_EQ(h, got->max_map_count, want->max_map_count);
+			ASSERT_EQ(h, got->brk_start, want->brk_start);
+			ASSERT_EQ(h, it.exec.brk_current, s->exec_brk);
+		}
 		if (it.kind != RECORD_KIND_EVENT)
 			continue;
 		if (!ASSERT(h, n < s->nex))

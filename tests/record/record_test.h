@@ -53,6 +53,8 @@ struct scene {
 	int ntasks;
 	struct expect ex[MAX_EXPECT];
 	int nex;
+	struct as_layout exec_layout;	/* of the scene's one exec */
+	uint64_t exec_brk;
 };
 
 enum which { X86_64, I386 };
