@@ -27,10 +27,19 @@ static int arg_is_c_int(const struct trapped_syscall *row, int i)
 }
 
 /* Registers a call does not read: what the program left there, often what
- * it left there for the call before. */
+ * it left there the last time it made the same call. */
 static int arg_is_unused(const struct trapped_syscall *row, int i)
 {
 	return !row || row->args[i] == ARG_NONE;
+}
+
+/* Where st->regs keeps a call's registers: the memory calls of either arch
+ * have slots of their own. */
+static uint64_t *regs_slot(struct payload_state *st, enum arch arch, uint64_t nr)
+{
+	size_t slots = sizeof(st->regs) / sizeof(st->regs[0]);
+
+	return st->regs[(nr * ARCH_COUNT + (unsigned)arch) % slots];
 }
 
 static int result_is_address(const struct trapped_syscall *row, const struct syscall_event *ev)
@@ -93,6 +102,7 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 	const struct trapped_syscall *row = arch_lookup(ev->arch, ev->nr);
 	int pages = addresses_page_aligned(row, e);
 	unsigned flags = e->d.kind & EV_DECISION_MASK, mask = 0;
+	uint64_t *regs;
 
 	if (e->frames && e->nframes > 0)
 		flags |= EV_STACK;
@@ -135,6 +145,7 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 
 	for (int i = 0; i < 6; i++)
 		mask |= (ev->args[i] & arch_infos[ev->arch].word_mask ? 1u : 0) << i;
+	regs = regs_slot(st, ev->arch, ev->nr);
 	put_uvarint(b, mask);
 	for (int i = 0; i < 6; i++) {
 		uint64_t v = ev->args[i] & arch_infos[ev->arch].word_mask;
@@ -148,12 +159,12 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		else if (arg_is_c_int(row, i))
 			put_c_int(b, v, ev->arch);
 		else if (arg_is_unused(row, i))
-			put_svarint(b, (int64_t)(v - st->regs[i]));
+			put_svarint(b, (int64_t)(v - regs[i]));
 		else
 			put_word(b, v, ev->arch);
 	}
 	for (int i = 0; i < 6; i++)
-		st->regs[i] = ev->args[i] & arch_infos[ev->arch].word_mask;
+		regs[i] = ev->args[i] & arch_infos[ev->arch].word_mask;
 	if (flags & EV_OLD_MMAP) {
 		mask = 0;
 		for (int i = 0; i < 6; i++)
@@ -234,7 +245,7 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 {
 	struct syscall_event *ev = &e->ev;
 	const struct trapped_syscall *row;
-	uint64_t flags = get_uvarint(c), mask;
+	uint64_t flags = get_uvarint(c), mask, *regs;
 	int pages = !(flags & EV_BYTE_ADDR);
 
 	memset(ev, 0, sizeof(*ev));
@@ -260,6 +271,7 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 	ev->ip = st->ip;
 	ev->row = row = arch_lookup(ev->arch, ev->nr);
 
+	regs = regs_slot(st, ev->arch, ev->nr);
 	mask = get_uvarint(c);
 	for (int i = 0; i < 6; i++) {
 		if (!(mask & (1u << i)))
@@ -271,13 +283,13 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 		else if (st->major >= 2 && arg_is_c_int(row, i))
 			ev->args[i] = get_c_int(c, ev->arch);
 		else if (st->major >= 2 && arg_is_unused(row, i))
-			ev->args[i] = (st->regs[i] + (uint64_t)get_svarint(c)) &
+			ev->args[i] = (regs[i] + (uint64_t)get_svarint(c)) &
 				      arch_infos[ev->arch].word_mask;
 		else
 			ev->args[i] = get_word(c, ev->arch);
 	}
 	for (int i = 0; i < 6; i++)
-		st->regs[i] = ev->args[i];
+		regs[i] = ev->args[i];
 	if (flags & EV_OLD_MMAP) {
 		mask = get_uvarint(c);
 		for (int i = 0; i < 6; i++) {

@@ -27,7 +27,9 @@ struct payload_state {
 	pid_t tid;
 	enum arch arch;
 	uint64_t ip;
-	uint64_t regs[6];	/* the last event's arguments (version 2) */
+	/* Version 2: the arguments of the last event of each call, by
+	 * regs_slot(arch, nr); calls that share a slot share them. */
+	uint64_t regs[64][6];
 	uint64_t addr;		/* the last address coded: the base for the next */
 	/* The device and inode of the last mapping coded with one. */
 	uint32_t dev_major, dev_minor;
