@@ -110,7 +110,8 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		flags |= EV_WINDOW;
 	if (ev->tid != st->tid)
 		flags |= EV_TID;
-	if (ev->ip != st->ip)
+	regs = regs_slot(st, ev->arch, ev->nr);
+	if (ev->ip != regs[6])
 		flags |= EV_IP;
 	if (!pages)
 		flags |= EV_BYTE_ADDR;
@@ -137,7 +138,8 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 	put_time_delta(b, st, time_ns);
 	put_uvarint(b, ev->nr);
 	if (flags & EV_IP)
-		put_svarint(b, (int64_t)(ev->ip - st->ip));
+		put_svarint(b, (int64_t)(ev->ip - regs[6]));
+	regs[6] = ev->ip;
 	st->tid = ev->tid;
 	st->arch = ev->arch;
 	st->seq = e->d.seq;
@@ -145,7 +147,6 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 
 	for (int i = 0; i < 6; i++)
 		mask |= (ev->args[i] & arch_infos[ev->arch].word_mask ? 1u : 0) << i;
-	regs = regs_slot(st, ev->arch, ev->nr);
 	put_uvarint(b, mask);
 	for (int i = 0; i < 6; i++) {
 		uint64_t v = ev->args[i] & arch_infos[ev->arch].word_mask;
@@ -264,14 +265,19 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 	st->seq += st->major < 2 || (flags & EV_SEQ) ? (uint64_t)get_svarint(c) : 1;
 	*time_ns = get_time_delta(c, st);
 	ev->nr = get_uvarint(c);
+	regs = regs_slot(st, st->arch, ev->nr);
+	/* Version 1 gives the ip against the last event's, version 2 against
+	 * the last time of the same call. */
+	if (st->major >= 2)
+		st->ip = regs[6];
 	if (flags & EV_IP)
 		st->ip += (uint64_t)get_svarint(c);
+	regs[6] = st->ip;
 	ev->tid = st->tid;
 	ev->arch = st->arch;
 	ev->ip = st->ip;
 	ev->row = row = arch_lookup(ev->arch, ev->nr);
 
-	regs = regs_slot(st, ev->arch, ev->nr);
 	mask = get_uvarint(c);
 	for (int i = 0; i < 6; i++) {
 		if (!(mask & (1u << i)))

@@ -27,9 +27,9 @@ struct payload_state {
 	pid_t tid;
 	enum arch arch;
 	uint64_t ip;
-	/* Version 2: the arguments of the last event of each call, by
-	 * regs_slot(arch, nr); calls that share a slot share them. */
-	uint64_t regs[64][6];
+	/* Version 2: the arguments and then the ip of the last event of each
+	 * call, by regs_slot(arch, nr); calls that share a slot share them. */
+	uint64_t regs[64][7];
 	uint64_t addr;		/* the last address coded: the base for the next */
 	/* The device and inode of the last mapping coded with one. */
 	uint32_t dev_major, dev_minor;
