@@ -33,13 +33,13 @@ static int arg_is_unused(const struct trapped_syscall *row, int i)
 	return !row || row->args[i] == ARG_NONE;
 }
 
-/* Where st->regs keeps a call's registers: the memory calls of either arch
- * have slots of their own. */
+/* Where st->regs keeps a call's registers and ip: the usual memory calls
+ * of either arch have slots of their own. */
 static uint64_t *regs_slot(struct payload_state *st, enum arch arch, uint64_t nr)
 {
 	size_t slots = sizeof(st->regs) / sizeof(st->regs[0]);
 
-	return st->regs[(nr * ARCH_COUNT + (unsigned)arch) % slots];
+	return st->regs[(nr * 2 + arch_to_file(arch)) % slots];
 }
 
 static int result_is_address(const struct trapped_syscall *row, const struct syscall_event *ev)
