@@ -185,11 +185,11 @@ static void fix_crc(uint8_t *data, size_t start, size_t end)
 		data[end - 4 + i] = (uint8_t)(crc >> (8 * i));
 }
 
-/* 1000 rounds, or $RECORD_FUZZ_ROUNDS (from seed $RECORD_FUZZ_SEED) for a
- * longer run by hand. */
-void test_corruption(struct harness *h)
+/* 1000 rounds on good, or $RECORD_FUZZ_ROUNDS (from seed $RECORD_FUZZ_SEED)
+ * for a longer run by hand. */
+static void corrupt_rounds(struct harness *h, const char *good)
 {
-	const char *good = tmp_path("x86_64.mtr"), *bad_file = tmp_path("corrupt.mtr");
+	const char *bad_file = tmp_path("corrupt.mtr");
 	const char *env = getenv("RECORD_FUZZ_ROUNDS"), *seed = getenv("RECORD_FUZZ_SEED");
 	uint64_t starts[256], rng = seed ? strtoull(seed, NULL, 0) | 1 : 0x5eed;
 	size_t len, nstarts = record_starts(good, starts, 256);
@@ -232,6 +232,14 @@ void test_corruption(struct harness *h)
 	ASSERT(h, crc_fixed > rounds * 2 / 5);
 	free(copy);
 	free(data);
+}
+
+void test_corruption(struct harness *h)
+{
+	corrupt_rounds(h, tmp_path("x86_64.mtr"));
+	/* the old format's STRING and STACK records too */
+	write_file(tmp_path("v1.mtr"), v1_x86_64_mtr, v1_x86_64_mtr_len);
+	corrupt_rounds(h, tmp_path("v1.mtr"));
 }
 
 void test_bad_files(struct harness *h)

@@ -178,7 +178,8 @@ static void new_frame(struct bytebuf *b, uint64_t offset)
 	put_uvarint(b, offset);
 }
 
-/* Reads file; the reader must stop, corrupt, saying why, after events good events. */
+/* Reads file; the reader must stop, corrupt, saying why, after events good
+ * events (UINT64_MAX: any number). */
 static void expect_stop(struct harness *h, const char *file, uint64_t events, const char *why)
 {
 	struct record_reader *rd;
@@ -192,9 +193,50 @@ static void expect_stop(struct harness *h, const char *file, uint64_t events, co
 	while (record_reader_next(rd, &it))
 		;
 	ASSERT_EQ(h, record_reader_status(rd), READER_CORRUPT);
-	ASSERT_EQ(h, record_reader_events(rd), events);
+	if (events != UINT64_MAX)
+		ASSERT_EQ(h, record_reader_events(rd), events);
 	ASSERT(h, contains(record_reader_message(rd), why));
 	record_reader_close(rd);
+}
+
+/*
+ * Stacks of runs cost a few bytes for 256 frames: a file of nothing else
+ * must not make the reader hold much more than its size.  Two frames that
+ * follow each other in turn make a run as long as wanted.
+ */
+static void test_stack_flood(struct harness *h, const char *file)
+{
+	struct rec_header hd;
+	struct bytebuf out, p;
+	char name[] = "x";
+
+	memset(&hd, 0, sizeof(hd));
+	hd.version = hd.sysname = hd.release = hd.kversion = hd.machine = name;
+	bytebuf_init(&out);
+	bytebuf_init(&p);
+	put_bytes(&out, RECORD_MAGIC, RECORD_MAGIC_LEN);
+	put_bytes(&out, "\x02\x00\x00\x00", 4);
+	encode_header(&p, &hd);
+	put_record(&out, RECORD_KIND_HEADER, &p);
+	for (int e = 0; e < 8000; e++) {
+		p.len = 0;
+		event_head(&p);
+		put_uvarint(&p, RECORD_MAX_FRAMES << 1 | 1);
+		if (e == 0) {
+			new_frame(&p, 0x10);		/* frame 1 */
+			new_frame(&p, 0x20);		/* frame 2, after 1 */
+			put_uvarint(&p, 1 << 2);	/* frame 1, after 2 */
+			put_uvarint(&p, (RECORD_MAX_FRAMES - 3) << 2 | 2);
+		} else {
+			put_uvarint(&p, 1 << 2);	/* frame 1 */
+			put_uvarint(&p, (RECORD_MAX_FRAMES - 1) << 2 | 2);
+		}
+		put_record(&out, RECORD_KIND_EVENT, &p);
+	}
+	write_file(file, out.data, out.len);
+	expect_stop(h, file, UINT64_MAX, "more stack frames than a recording of this size holds");
+	bytebuf_free(&out);
+	bytebuf_free(&p);
 }
 
 void test_bad_refs(struct harness *h)
@@ -352,6 +394,8 @@ void test_bad_refs(struct harness *h)
 	put_bytes(&b, "old", 3);
 	write_v2(file, RECORD_KIND_STRING, &b);
 	expect_stop(h, file, 0, "a string record (version 1) in a version 2 file");
+
+	test_stack_flood(h, file);
 
 	bytebuf_free(&b);
 }
