@@ -109,7 +109,9 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 	if (e->has_window)
 		flags |= EV_WINDOW;
 	if (ev->tid != st->tid)
-		flags |= EV_TID;
+		flags |= EV2_TID;
+	if (ev->nr != st->nr)
+		flags |= EV_NR;
 	regs = regs_slot(st, ev->arch, ev->nr);
 	if (ev->ip != regs[6])
 		flags |= EV_IP;
@@ -129,14 +131,17 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		flags |= EV_SEQ;
 
 	put_uvarint(b, flags);
-	if (flags & EV_TID)
+	if (flags & EV2_TID)
 		put_uvarint(b, (uint64_t)ev->tid);
 	if (flags & EV_ARCH)
 		put_u8(b, (uint8_t)arch_to_file(ev->arch));
 	if (flags & EV_SEQ)
 		put_svarint(b, (int64_t)(e->d.seq - st->seq));
 	put_time_delta(b, st, time_ns);
-	put_uvarint(b, ev->nr);
+	/* programs make the same call several times in a row */
+	if (flags & EV_NR)
+		put_uvarint(b, ev->nr);
+	st->nr = ev->nr;
 	if (flags & EV_IP)
 		put_svarint(b, (int64_t)(ev->ip - regs[6]));
 	regs[6] = ev->ip;
@@ -253,7 +258,7 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 	e->has_window = e->whole = 0;
 	e->lo = e->hi = 0;
 	e->mappings->count = 0;
-	if (flags & EV_TID) {
+	if (flags & (st->major < 2 ? EV_TID : EV2_TID)) {
 		if (get_tid(c, &st->tid) < 0)
 			return payload_fail(why, "a bad tid");
 	}
@@ -264,7 +269,9 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 	/* Version 1 always gives the delta; version 2 when it is not 1. */
 	st->seq += st->major < 2 || (flags & EV_SEQ) ? (uint64_t)get_svarint(c) : 1;
 	*time_ns = get_time_delta(c, st);
-	ev->nr = get_uvarint(c);
+	if (st->major < 2 || (flags & EV_NR))
+		st->nr = get_uvarint(c);
+	ev->nr = st->nr;
 	regs = regs_slot(st, st->arch, ev->nr);
 	/* Version 1 gives the ip against the last event's, version 2 against
 	 * the last time of the same call. */

@@ -57,13 +57,15 @@ enum record_kind {
 
 /*
  * EVENT flags, the payload's first field.  The common cases (same task and
- * arch as the event before, a result, page-aligned addresses) leave the
- * high bits clear so the flags take one byte.
+ * arch as the event before, a result, page-aligned addresses, and in
+ * version 2 the same call as the event before) leave the high bits clear so
+ * the flags take one byte.
  */
 #define EV_DECISION_MASK 0x3u	/* enum record_decision_kind */
 #define EV_STACK	(1u << 2)	/* stack id follows */
 #define EV_WINDOW	(1u << 3)	/* after-image follows */
-#define EV_TID		(1u << 4)	/* tid follows; else the previous event's */
+#define EV_TID		(1u << 4)	/* version 1: tid follows; else the previous event's */
+#define EV_NR		(1u << 4)	/* version 2: nr follows; else the previous event's */
 #define EV_IP		(1u << 5)	/* ip delta follows; else the previous event's ip */
 #define EV_BYTE_ADDR	(1u << 6)	/* address deltas in bytes; else in pages */
 #define EV_ARCH		(1u << 7)	/* arch follows; else the previous event's */
@@ -72,6 +74,7 @@ enum record_kind {
 #define EV_IND_FAULT	(1u << 10)	/* they could not be read */
 #define EV_ERROR	(1u << 11)	/* the result is an error: its errno follows */
 #define EV_SEQ		(1u << 12)	/* version 2: a seq delta follows; else seq + 1 */
+#define EV2_TID		(1u << 13)	/* version 2: tid follows; else the previous event's */
 
 /* Window flags. */
 #define WINDOW_WHOLE 0x1u		/* the whole address space */

@@ -24,6 +24,7 @@ struct payload_state {
 	int major;		/* the file's format version */
 	uint64_t time_ns;	/* every timed record's, since the first */
 	uint64_t seq;		/* events' */
+	uint64_t nr;
 	pid_t tid;
 	enum arch arch;
 	uint64_t ip;

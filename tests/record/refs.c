@@ -155,7 +155,7 @@ static void write_v2(const char *file, enum record_kind kind, const struct byteb
 /* An event of tid 1: munmap, no arguments, result 0, its stack field next. */
 static void event_head(struct bytebuf *b)
 {
-	put_uvarint(b, EV_STACK | EV_TID);	/* seq: 1 more than 0 */
+	put_uvarint(b, EV_STACK | EV2_TID | EV_NR);	/* seq: 1 more than 0 */
 	put_uvarint(b, 1);		/* tid */
 	put_uvarint(b, 0);		/* time */
 	put_uvarint(b, X_MUNMAP);
@@ -379,7 +379,7 @@ void test_bad_refs(struct harness *h)
 
 	/* a munmap whose window would be its mmap range */
 	b.len = 0;
-	put_uvarint(&b, EV_WINDOW | EV_TID);
+	put_uvarint(&b, EV_WINDOW | EV2_TID | EV_NR);
 	put_uvarint(&b, 1);
 	put_uvarint(&b, 0);
 	put_uvarint(&b, X_MUNMAP);
