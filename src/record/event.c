@@ -49,18 +49,30 @@ static int result_is_address(const struct trapped_syscall *row, const struct sys
 }
 
 /*
- * The range an mmap made: [result, result + length), in whole pages.  The
- * writer's window for the call unless it was widened to a mapping the call
- * merged with.  Returns 0 for a call that made none.
+ * The range a call worked on, in whole pages: [result, result + length)
+ * for an mmap, [address, address + length) for munmap, mprotect and
+ * madvise.  The writer's window for the call unless it was widened to a
+ * mapping the call cut or merged with.  Returns 0 for a call without one.
  */
-static int mmap_range(const struct trapped_syscall *row, const struct syscall_event *ev,
+static int call_range(const struct trapped_syscall *row, const struct syscall_event *ev,
 		      uint64_t *lo, uint64_t *hi)
 {
-	uint64_t start = (uint64_t)ev->result, len = ev->args[1];
+	uint64_t start = ev->args[0], len = ev->args[1];
 
-	if (!row || row->family != FAMILY_MMAP || !ev->has_result ||
-	    syscall_result_is_error(ev->result) || !mm_page_aligned(start) || len == 0 ||
-	    len > UINT64_MAX - MM_PAGE_SIZE - start)
+	if (!row || !ev->has_result || syscall_result_is_error(ev->result))
+		return 0;
+	switch (row->family) {
+	case FAMILY_MMAP:
+		start = (uint64_t)ev->result;
+		break;
+	case FAMILY_MUNMAP:
+	case FAMILY_MPROTECT:
+	case FAMILY_MADVISE:
+		break;
+	default:
+		return 0;
+	}
+	if (!mm_page_aligned(start) || len == 0 || len > UINT64_MAX - MM_PAGE_SIZE - start)
 		return 0;
 	*lo = start;
 	*hi = mm_page_align(start + len);
@@ -129,6 +141,10 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		flags |= EV_ERROR;
 	if (e->d.seq != st->seq + 1)
 		flags |= EV_SEQ;
+	/* memtrace's choice is what the call returned, unless the kernel moved it */
+	if (e->d.kind == RECORD_PLACED &&
+	    !(result_is_address(row, ev) && e->d.addr == (uint64_t)ev->result))
+		flags |= EV2_PLACED_AT;
 
 	put_uvarint(b, flags);
 	if (flags & EV2_TID)
@@ -191,7 +207,7 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		put_address(b, st, (uint64_t)ev->result, pages);
 	else if (ev->has_result)
 		put_svarint(b, ev->result);
-	if (e->d.kind == RECORD_PLACED)
+	if (flags & EV2_PLACED_AT)
 		put_address(b, st, e->d.addr, pages);
 	else if (e->d.kind == RECORD_REFUSED)
 		put_uvarint(b, (uint64_t)e->d.err);
@@ -203,7 +219,7 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		int one = !e->whole && count == 1 && maps[0]->start == e->lo &&
 			  maps[0]->end == e->hi;
 		uint64_t lo, hi;
-		int call = !e->whole && mmap_range(row, ev, &lo, &hi) && lo == e->lo && hi == e->hi;
+		int call = !e->whole && call_range(row, ev, &lo, &hi) && lo == e->lo && hi == e->hi;
 
 		put_uvarint(b, e->whole ? WINDOW_WHOLE
 				: (one ? WINDOW_ONE : 0) | (call ? WINDOW_CALL : 0));
@@ -230,8 +246,8 @@ static int decode_window(struct cursor *c, struct payload_state *st, struct rec_
 	e->lo = 0;
 	e->hi = UINT64_MAX;
 	if (wflags & WINDOW_CALL) {
-		if (!mmap_range(e->ev.row, &e->ev, &e->lo, &e->hi))
-			return payload_fail(why, "an event takes its window from a call that made none");
+		if (!call_range(e->ev.row, &e->ev, &e->lo, &e->hi))
+			return payload_fail(why, "an event takes its window from a call without one");
 	} else if (!e->whole) {
 		e->lo = get_address(c, st, 1);
 		pages = get_uvarint(c);
@@ -328,8 +344,12 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 	e->d.kind = flags & EV_DECISION_MASK;
 	e->d.addr = 0;
 	e->d.err = 0;
-	if (e->d.kind == RECORD_PLACED) {
+	if (e->d.kind == RECORD_PLACED && (st->major < 2 || (flags & EV2_PLACED_AT))) {
 		e->d.addr = get_address(c, st, pages);
+	} else if (e->d.kind == RECORD_PLACED) {
+		if (!result_is_address(row, ev))
+			return payload_fail(why, "a placed event without the address placed");
+		e->d.addr = (uint64_t)ev->result;
 	} else if (e->d.kind == RECORD_REFUSED) {
 		uint64_t err = get_uvarint(c);
 

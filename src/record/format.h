@@ -75,11 +75,12 @@ enum record_kind {
 #define EV_ERROR	(1u << 11)	/* the result is an error: its errno follows */
 #define EV_SEQ		(1u << 12)	/* version 2: a seq delta follows; else seq + 1 */
 #define EV2_TID		(1u << 13)	/* version 2: tid follows; else the previous event's */
+#define EV2_PLACED_AT	(1u << 14)	/* version 2: a placed address follows; else the result */
 
 /* Window flags. */
 #define WINDOW_WHOLE 0x1u		/* the whole address space */
 #define WINDOW_ONE 0x2u		/* version 2: one mapping, the window exactly */
-#define WINDOW_CALL 0x4u	/* version 2: the window is the mmap's own range */
+#define WINDOW_CALL 0x4u	/* version 2: the window is the call's own range */
 
 /*
  * Mapping flags ("mflags") of version 1, which readers also use for

@@ -377,7 +377,7 @@ void test_bad_refs(struct harness *h)
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a string is cut short");
 
-	/* a munmap whose window would be its mmap range */
+	/* a munmap of nothing whose window would be its range */
 	b.len = 0;
 	put_uvarint(&b, EV_WINDOW | EV2_TID | EV_NR);
 	put_uvarint(&b, 1);
@@ -387,7 +387,18 @@ void test_bad_refs(struct harness *h)
 	put_svarint(&b, 0);
 	put_uvarint(&b, WINDOW_CALL);
 	write_v2(file, RECORD_KIND_EVENT, &b);
-	expect_stop(h, file, 0, "an event takes its window from a call that made none");
+	expect_stop(h, file, 0, "an event takes its window from a call without one");
+
+	/* a munmap placed where it returned: it returns no address */
+	b.len = 0;
+	put_uvarint(&b, RECORD_PLACED | EV2_TID | EV_NR);
+	put_uvarint(&b, 1);
+	put_uvarint(&b, 0);
+	put_uvarint(&b, X_MUNMAP);
+	put_uvarint(&b, 0);
+	put_svarint(&b, 0);
+	write_v2(file, RECORD_KIND_EVENT, &b);
+	expect_stop(h, file, 0, "a placed event without the address placed");
 
 	b.len = 0;
 	put_uvarint(&b, 1);
