@@ -209,9 +209,8 @@ static void put_mapping_body(struct bytebuf *b, struct payload_state *st,
 	if (path)
 		mf |= MF2_PATH;
 	/* The segments of one file come one after the other. */
-	if (has_dev && bk->dev_major == st->dev_major && bk->dev_minor == st->dev_minor &&
-	    bk->inode == st->inode)
-		mf |= MF2_DEV_SAME;
+	if (has_dev && bk->dev_major == st->dev_major && bk->dev_minor == st->dev_minor)
+		mf |= bk->inode == st->inode ? MF2_DEV_SAME : MF2_INODE;
 	else if (has_dev)
 		mf |= MF2_DEV;
 	if (bk->file_id != bk->inode)
@@ -231,8 +230,9 @@ static void put_mapping_body(struct bytebuf *b, struct payload_state *st,
 	if (mf & MF2_DEV) {
 		put_uvarint(b, bk->dev_major);
 		put_uvarint(b, bk->dev_minor);
-		put_uvarint(b, bk->inode);
 	}
+	if (mf & (MF2_DEV | MF2_INODE))
+		put_uvarint(b, bk->inode);
 	if (has_dev) {
 		st->dev_major = bk->dev_major;
 		st->dev_minor = bk->dev_minor;
@@ -255,7 +255,7 @@ static long mflags_from_v2(unsigned w)
 {
 	unsigned mf = w & MF_KIND_MASK;
 
-	if (w & ~((MF2_OFFSET_BYTES << 1) - 1))
+	if (w & ~((MF2_INODE << 1) - 1))
 		return -1;
 	if (w & MF2_OFFSET)
 		mf |= MF_OFFSET | (w & MF2_OFFSET_BYTES ? 0 : MF_OFFSET_PAGES);
@@ -266,6 +266,7 @@ static long mflags_from_v2(unsigned w)
 	mf |= w & MF2_PATH ? MF_PATH : 0;
 	mf |= w & MF2_DEV_SAME ? MF_DEV_SAME : 0;
 	mf |= w & MF2_DEV ? MF_DEV : 0;
+	mf |= w & MF2_INODE ? MF_INODE : 0;
 	mf |= w & MF2_FILE_ID ? MF_FILE_ID : MF_FILE_ID_INODE;
 	mf |= w & MF2_ADVICE ? MF_ADVICE : 0;
 	mf |= w & MF2_POLICY ? MF_POLICY : 0;
@@ -301,7 +302,7 @@ static int get_mapping_body(struct cursor *c, struct payload_state *st, struct m
 
 	*path_id = 0;
 	if (wire > UINT32_MAX || mf < 0 ||
-	    (st->major < 2 && (mf & (MF_DEV_SAME | MF_OFFSET_PAGES))))
+	    (st->major < 2 && (mf & (MF_DEV_SAME | MF_OFFSET_PAGES | MF_INODE))))
 		return payload_fail(why, "a mapping has flags no version has");
 	m->kind = mf & MF_KIND_MASK;
 	if (m->kind >= MAPPING_KIND_COUNT)
@@ -331,10 +332,10 @@ static int get_mapping_body(struct cursor *c, struct payload_state *st, struct m
 		bk->dev_major = (uint32_t)get_uvarint(c);
 		bk->dev_minor = (uint32_t)get_uvarint(c);
 		bk->inode = get_uvarint(c);
-	} else if (mf & MF_DEV_SAME) {
+	} else if (mf & (MF_DEV_SAME | MF_INODE)) {
 		bk->dev_major = st->dev_major;
 		bk->dev_minor = st->dev_minor;
-		bk->inode = st->inode;
+		bk->inode = mf & MF_INODE ? get_uvarint(c) : st->inode;
 	}
 	if (bk->dev_major || bk->dev_minor || bk->inode) {
 		st->dev_major = bk->dev_major;

@@ -98,6 +98,7 @@ enum record_kind {
 #define MF_POLICY	(1u << 11)	/* NUMA policy mode, flags, nodemask follow */
 #define MF_DEV_SAME	(1u << 12)	/* dev and inode: the last ones coded */
 #define MF_OFFSET_PAGES	(1u << 13)	/* the offset follows in pages */
+#define MF_INODE	(1u << 14)	/* the last dev coded; the inode follows */
 
 /*
  * Version 2's mapping flags, laid out so that the usual file mapping and
@@ -113,5 +114,6 @@ enum record_kind {
 #define MF2_ADVICE	(1u << 9)	/* advice follows */
 #define MF2_POLICY	(1u << 10)	/* NUMA policy mode, flags, nodemask follow */
 #define MF2_OFFSET_BYTES (1u << 11)	/* with MF2_OFFSET: in bytes */
+#define MF2_INODE	(1u << 12)	/* the last device coded; the inode follows */
 
 #endif
