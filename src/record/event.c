@@ -166,8 +166,13 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 	st->seq = e->d.seq;
 	st->ip = ev->ip;
 
-	for (int i = 0; i < 6; i++)
-		mask |= (ev->args[i] & arch_infos[ev->arch].word_mask ? 1u : 0) << i;
+	/* Addresses are given unless NULL; other arguments unless the same as
+	 * the last time: a call tends to pass the same flags, fd and protection. */
+	for (int i = 0; i < 6; i++) {
+		uint64_t v = ev->args[i] & arch_infos[ev->arch].word_mask;
+
+		mask |= (arg_is_address(row, i) ? v != 0 : v != regs[i]) << i;
+	}
 	put_uvarint(b, mask);
 	for (int i = 0; i < 6; i++) {
 		uint64_t v = ev->args[i] & arch_infos[ev->arch].word_mask;
@@ -303,8 +308,12 @@ int decode_event(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 
 	mask = get_uvarint(c);
 	for (int i = 0; i < 6; i++) {
-		if (!(mask & (1u << i)))
+		/* Version 1 leaves out what is 0, version 2 addresses that are 0
+		 * and other arguments that the call's slot holds. */
+		if (!(mask & (1u << i))) {
+			ev->args[i] = st->major < 2 || arg_is_address(row, i) ? 0 : regs[i];
 			continue;
+		}
 		if (arg_is_address(row, i))
 			ev->args[i] = get_address(c, st, pages) & arch_infos[ev->arch].word_mask;
 		else if (st->major >= 2 && arg_is_size(row, i))
