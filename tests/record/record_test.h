@@ -84,9 +84,10 @@ int contains(const char *text, const char *what);
 extern const unsigned char v1_x86_64_mtr[];
 extern const size_t v1_x86_64_mtr_len;
 
-/* ---- refs.c: the references of version 2 ---- */
+/* ---- refs.c: the codings of version 2 ---- */
 
 void test_stack_refs(struct harness *h);
+void test_args_round_trip(struct harness *h);
 void test_bad_refs(struct harness *h);
 
 /* ---- damage.c ---- */

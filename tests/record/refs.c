@@ -1,12 +1,14 @@
 /*
- * Version 2's references (src/record/defs.h): stacks and strings written
- * through the coder and read back, and hand-made files whose references
- * are wrong, each of which must stop the reader with its reason.
+ * Version 2's codings: stack and string references (src/record/defs.h)
+ * written through the coder and read back; events with arguments of every
+ * shape; and hand-made files whose references are wrong, each of which
+ * must stop the reader with its reason.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "record/crc32.h"
 #include "record/defs.h"
 #include "record/format.h"
@@ -118,6 +120,84 @@ void test_stack_refs(struct harness *h)
 	def_index_free(&x);
 	defs_free(&wd);
 	defs_free(&rdefs);
+}
+
+/* A value as registers hold them: zero, small, page multiples, -1, pointers, anything. */
+static uint64_t register_value(uint64_t *rng)
+{
+	switch (test_rand(rng) % 7) {
+	case 0:
+		return 0;
+	case 1:
+		return test_rand(rng) % 300;
+	case 2:
+		return (test_rand(rng) % 5000) << 12;
+	case 3:
+		return UINT64_MAX - test_rand(rng) % 3;
+	case 4:
+		return 0x7ffff7a00000 + test_rand(rng) % 0x200000;
+	case 5:
+		return 1ull << (test_rand(rng) % 64);
+	}
+	return test_rand(rng) << 32 ^ test_rand(rng);
+}
+
+/* Events with arguments of every shape, on both arches and an unknown
+ * call, read back exactly. */
+void test_args_round_trip(struct harness *h)
+{
+	static const struct {
+		enum arch arch;
+		uint64_t nr;
+	} calls[] = { { ARCH_X86_64, X_MMAP },	 { ARCH_X86_64, X_MUNMAP }, { ARCH_X86_64, X_MPROTECT },
+		      { ARCH_X86_64, X_MREMAP }, { ARCH_X86_64, 4095 },	    { ARCH_I386, I_MMAP2 },
+		      { ARCH_I386, I_MUNMAP },	 { ARCH_I386, I_BRK } };
+	enum { EVENTS = 3000 };
+	static struct syscall_event evs[EVENTS];
+	const char *file = tmp_path("args.mtr");
+	char *argv[] = { PROG, NULL }, msg[512];
+	struct record_reader *rd;
+	struct record_item it;
+	struct recorder *r;
+	uint64_t rng = 99;
+	int n = 0, bad = 0;
+
+	if (!ASSERT_EQ(h, record_open(&r, file, 1, argv), 0))
+		return;
+	for (int i = 0; i < EVENTS; i++) {
+		struct syscall_event *ev = &evs[i];
+		int k = (int)(test_rand(&rng) % (sizeof(calls) / sizeof(calls[0])));
+
+		ev->tid = 100 + (int)(test_rand(&rng) % 2);
+		ev->arch = calls[k].arch;
+		ev->nr = calls[k].nr;
+		ev->row = arch_lookup(ev->arch, ev->nr);
+		for (int a = 0; a < 6; a++)
+			ev->args[a] = register_value(&rng) & arch_infos[ev->arch].word_mask;
+		ev->ip = register_value(&rng) & arch_infos[ev->arch].word_mask;
+		ev->has_result = 1;
+		ev->result = test_rand(&rng) % 2 ? -(int64_t)(1 + test_rand(&rng) % 4095)
+						 : (int64_t)(test_rand(&rng) % 1000) << 12;
+		ASSERT_EQ(h, record_event(r, ev, NULL, NULL, 0, NULL, 0, 0), 0);
+	}
+	ASSERT_EQ(h, record_close(r), 0);
+	if (!ASSERT_EQ(h, record_reader_open(&rd, file, msg, sizeof(msg)), 0))
+		return;
+	while (record_reader_next(rd, &it)) {
+		const struct syscall_event *got = &it.event.ev, *want = &evs[n];
+
+		if (it.kind != RECORD_KIND_EVENT)
+			continue;
+		for (int a = 0; a < 6; a++)
+			bad += got->args[a] != want->args[a];
+		bad += got->tid != want->tid || got->arch != want->arch || got->nr != want->nr;
+		bad += got->ip != want->ip || got->result != want->result;
+		n++;
+	}
+	ASSERT_EQ(h, record_reader_status(rd), READER_COMPLETE);
+	ASSERT_EQ(h, n, EVENTS);
+	ASSERT_EQ(h, bad, 0);
+	record_reader_close(rd);
 }
 
 /* ---- hand-made files ---- */
