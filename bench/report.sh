@@ -87,8 +87,9 @@ print_table() {
 		per_call_target("per trapped call, memtrace:null", "null", 1.3, "<= 1.3")
 		per_call_target("per trapped call, record:strace", "rec", 1.5, "<= 1.5")
 		if ("bytes" in worst)
-			target("recording size", sprintf("worst %.1f B/event (%s)", worst["bytes"],
-				worst_at["bytes"]), "<= 64 B/event", worst["bytes"] <= 64 ? "PASS" : "MISS")
+			target("recording size, B/event", sprintf("worst %.1f (%s), best %.1f (%s)",
+				worst["bytes"], worst_at["bytes"], best["bytes"], best_at["bytes"]),
+				"<= 64 B/event", worst["bytes"] <= 64 ? "PASS" : "MISS")
 		else
 			target("recording size", "n/a (memtrace has no --record)", "<= 64 B/event", "n/a")
 	}' "$1"

@@ -84,6 +84,98 @@ void put_string(struct bytebuf *b, const char *s)
 	put_bytes(b, s, len);
 }
 
+/* The characters of put_packed, by their 6-bit code; code 63 escapes a byte. */
+static const char packed_chars[] =
+	"abcdefghijklmnopqrstuvwxyz0123456789_./-+ABCDEFGHIKLMNOPRSTUVWY";
+#define PACKED_ESCAPE 63
+
+static int packed_code(unsigned char ch)
+{
+	const char *p = ch ? strchr(packed_chars, ch) : NULL;
+
+	return p ? (int)(p - packed_chars) : PACKED_ESCAPE;
+}
+
+size_t packed_size(const char *s, size_t len)
+{
+	uint64_t bits = 0;
+
+	for (size_t i = 0; i < len; i++)
+		bits += packed_code((unsigned char)s[i]) == PACKED_ESCAPE ? 14 : 6;
+	return (size_t)((bits + 7) / 8);
+}
+
+void put_packed(struct bytebuf *b, const char *s, size_t len)
+{
+	uint64_t acc = 0;
+	int nacc = 0;
+
+	put_uvarint(b, len);
+	for (size_t i = 0; i < len; i++) {
+		int code = packed_code((unsigned char)s[i]);
+
+		acc |= (uint64_t)code << nacc;
+		nacc += 6;
+		if (code == PACKED_ESCAPE) {
+			acc |= (uint64_t)(unsigned char)s[i] << nacc;
+			nacc += 8;
+		}
+		for (; nacc >= 8; nacc -= 8, acc >>= 8)
+			put_u8(b, (uint8_t)acc);
+	}
+	if (nacc)
+		put_u8(b, (uint8_t)acc);
+}
+
+/* The next nbits of a packed string, reading its bytes only as needed. */
+static unsigned take_bits(struct cursor *c, uint32_t *acc, int *nacc, int nbits)
+{
+	unsigned v;
+
+	while (*nacc < nbits) {
+		if (c->p >= c->end) {
+			c->bad = 1;
+			return 0;
+		}
+		*acc |= (uint32_t)*c->p++ << *nacc;
+		*nacc += 8;
+	}
+	v = *acc & ((1u << nbits) - 1);
+	*acc >>= nbits;
+	*nacc -= nbits;
+	return v;
+}
+
+char *get_packed(struct cursor *c, size_t *len)
+{
+	uint64_t n = get_uvarint(c);
+	uint32_t acc = 0;
+	int nacc = 0;
+	char *s;
+
+	/* a character takes 6 bits at least */
+	if (c->bad || n > cursor_left(c) * 8 / 6) {
+		c->bad = 1;
+		return NULL;
+	}
+	s = malloc(n + 1);
+	if (!s)
+		return NULL;
+	for (uint64_t i = 0; i < n && !c->bad; i++) {
+		unsigned code = take_bits(c, &acc, &nacc, 6);
+
+		s[i] = code == PACKED_ESCAPE ? (char)take_bits(c, &acc, &nacc, 8)
+					     : packed_chars[code];
+	}
+	if (c->bad) {
+		free(s);
+		return NULL;
+	}
+	s[n] = '\0';
+	*len = n;
+	return s;
+}
+
 void cursor_init(struct cursor *c, const void *data, size_t len)
 {
 	c->p = data;

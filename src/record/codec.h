@@ -28,6 +28,14 @@ void put_uvarint(struct bytebuf *b, uint64_t v);
 void put_svarint(struct bytebuf *b, int64_t v);
 /* A uvarint length, then the bytes (no NUL). */
 void put_string(struct bytebuf *b, const char *s);
+/*
+ * Paths and symbol names use few characters: s[0..len) as a uvarint count,
+ * then 6 bits a character (an escape and 8 bits for a byte outside the 63
+ * most common), least significant bit first, the last byte padded with 0.
+ * packed_size: the bytes after the count.
+ */
+void put_packed(struct bytebuf *b, const char *s, size_t len);
+size_t packed_size(const char *s, size_t len);
 
 /* ---- reading ---- */
 
@@ -48,6 +56,9 @@ int64_t get_svarint(struct cursor *c);
 /* A string as put_string wrote it: *len bytes at the returned pointer (not
  * NUL-terminated), or NULL with c->bad set. */
 const uint8_t *get_string(struct cursor *c, size_t *len);
+/* Characters as put_packed wrote them, into a malloc'd NUL-terminated
+ * string of *len bytes; NULL with c->bad set, or NULL for want of memory. */
+char *get_packed(struct cursor *c, size_t *len);
 /*
  * A count of items that each take at least min_size bytes: more than the
  * payload can hold marks the cursor bad and returns 0, so no decoder ever

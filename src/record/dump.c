@@ -34,11 +34,13 @@ static void text_header(struct dump *d, const struct rec_header *h)
 	char when[64] = "?";
 	time_t t = (time_t)h->start_sec;
 	struct tm tm;
+	int major, minor;
 
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	fprintf(d->out, "# memtrace recording, format %d.%d, written by memtrace %s\n",
-		RECORD_VERSION_MAJOR, RECORD_VERSION_MINOR, h->version);
+	record_reader_format(d->rd, &major, &minor);
+	fprintf(d->out, "# memtrace recording, format %d.%d, written by memtrace %s\n", major,
+		minor, h->version);
 	fprintf(d->out, "# command:");
 	for (int i = 0; i < h->argc; i++)
 		fprintf(d->out, " %s", h->argv[i]);
@@ -154,8 +156,10 @@ static void json_mappings(struct dump *d, const struct rec_mappings *list)
 
 static void json_header(struct dump *d, const struct rec_header *h)
 {
-	fprintf(d->out, ",\"format\":\"%d.%d\",\"memtrace_version\":", RECORD_VERSION_MAJOR,
-		RECORD_VERSION_MINOR);
+	int major, minor;
+
+	record_reader_format(d->rd, &major, &minor);
+	fprintf(d->out, ",\"format\":\"%d.%d\",\"memtrace_version\":", major, minor);
 	json_string(d->out, h->version);
 	fprintf(d->out, ",\"flags\":%u,\"stacks\":%s,\"verify\":%s,\"argv\":[", h->flags,
 		h->flags & RECORD_HEADER_STACKS ? "true" : "false",

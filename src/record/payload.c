@@ -86,13 +86,7 @@ void rec_header_free(struct rec_header *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* ---- STRING ---- */
-
-void encode_string(struct bytebuf *b, uint32_t id, const char *s)
-{
-	put_uvarint(b, id);
-	put_bytes(b, s, strlen(s));
-}
+/* ---- STRING and STACK: version 1 only ---- */
 
 int decode_string(struct cursor *c, uint32_t *id, const uint8_t **bytes, size_t *len,
 		  const char **why)
@@ -108,26 +102,12 @@ int decode_string(struct cursor *c, uint32_t *id, const uint8_t **bytes, size_t 
 	return 0;
 }
 
-/* ---- STACK ---- */
-
-void encode_stack(struct bytebuf *b, const struct rec_stack *s)
-{
-	put_uvarint(b, s->id);
-	put_uvarint(b, s->nframes);
-	for (uint32_t i = 0; i < s->nframes; i++) {
-		put_uvarint(b, s->frames[i].module_id);
-		put_uvarint(b, s->frames[i].module_offset);
-		put_uvarint(b, s->frames[i].symbol_id);
-		put_uvarint(b, s->frames[i].symbol_offset);
-	}
-}
-
 int decode_stack(struct cursor *c, struct rec_stack *s, struct rec_frame **frames_buf,
 		 size_t *frames_cap, const char **why)
 {
 	uint64_t id = get_uvarint(c), n = get_count(c, 4);
 
-	if (c->bad || id == 0 || id > UINT32_MAX)
+	if (c->bad || id == 0 || id > UINT32_MAX || n > RECORD_MAX_FRAMES)
 		return payload_fail(why, "a stack has a bad id or frame count");
 	if (n > *frames_cap) {
 		struct rec_frame *frames = realloc(*frames_buf, n * sizeof(*frames));
@@ -155,52 +135,64 @@ int decode_stack(struct cursor *c, struct rec_stack *s, struct rec_frame **frame
 /* ---- EXEC ---- */
 
 void encode_exec(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
-		 const struct rec_exec *x, const struct mapping *const *maps,
-		 const uint32_t *path_ids, size_t count)
+		 const struct rec_exec *x, const struct mapping *const *maps, size_t count)
 {
 	const struct as_layout *l = &x->layout;
 
 	put_uvarint(b, (uint64_t)x->tid);
 	put_u8(b, (uint8_t)arch_to_file(x->arch));
 	put_time_delta(b, st, time_ns);
-	put_uvarint(b, x->path_id);
-	put_uvarint(b, l->task_size);
-	put_uvarint(b, l->mmap_min_addr);
-	put_uvarint(b, l->mmap_base);
-	put_uvarint(b, l->mmap_legacy_base);
-	put_uvarint(b, l->stack_guard_gap);
+	put_string_ref(b, &st->defs, st->index, x->path);
+	/* Addresses and sizes of pages; sizes of the 64-bit kind whatever the arch. */
+	put_size(b, l->task_size, ARCH_X86_64);
+	put_size(b, l->mmap_min_addr, ARCH_X86_64);
+	put_size(b, l->mmap_base, ARCH_X86_64);
+	put_size(b, l->mmap_legacy_base, ARCH_X86_64);
+	put_size(b, l->stack_guard_gap, ARCH_X86_64);
 	put_uvarint(b, l->max_map_count);
-	put_uvarint(b, l->brk_start);
-	put_uvarint(b, x->brk_current);
+	put_size(b, l->brk_start, ARCH_X86_64);
+	put_svarint(b, (int64_t)(x->brk_current - l->brk_start));
 	put_uvarint(b, x->def_flags);
-	put_mapping_list(b, maps, path_ids, count, 0);
+	put_mapping_list(b, st, maps, count, 0);
 }
 
 int decode_exec(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 		struct rec_exec *x, const char **why)
 {
 	struct as_layout *l = &x->layout;
-	uint64_t path;
+	int err;
 
 	if (get_tid(c, &x->tid) < 0)
 		return payload_fail(why, "a bad tid");
 	if (arch_from_file(get_u8(c), &x->arch) < 0)
 		return payload_fail(why, "an unknown arch");
 	*time_ns = get_time_delta(c, st);
-	path = get_uvarint(c);
-	x->path_id = (uint32_t)path;
-	l->task_size = get_uvarint(c);
-	l->mmap_min_addr = get_uvarint(c);
-	l->mmap_base = get_uvarint(c);
-	l->mmap_legacy_base = get_uvarint(c);
-	l->stack_guard_gap = get_uvarint(c);
-	l->max_map_count = get_uvarint(c);
-	l->brk_start = get_uvarint(c);
-	x->brk_current = get_uvarint(c);
+	err = get_string_ref(c, st->major, &st->defs, &x->path_id, why);
+	if (err)
+		return err;
+	if (st->major < 2) {
+		l->task_size = get_uvarint(c);
+		l->mmap_min_addr = get_uvarint(c);
+		l->mmap_base = get_uvarint(c);
+		l->mmap_legacy_base = get_uvarint(c);
+		l->stack_guard_gap = get_uvarint(c);
+		l->max_map_count = get_uvarint(c);
+		l->brk_start = get_uvarint(c);
+		x->brk_current = get_uvarint(c);
+	} else {
+		l->task_size = get_size(c, ARCH_X86_64);
+		l->mmap_min_addr = get_size(c, ARCH_X86_64);
+		l->mmap_base = get_size(c, ARCH_X86_64);
+		l->mmap_legacy_base = get_size(c, ARCH_X86_64);
+		l->stack_guard_gap = get_size(c, ARCH_X86_64);
+		l->max_map_count = get_uvarint(c);
+		l->brk_start = get_size(c, ARCH_X86_64);
+		x->brk_current = l->brk_start + (uint64_t)get_svarint(c);
+	}
 	x->def_flags = (uint32_t)get_uvarint(c);
-	if (c->bad || path > UINT32_MAX)
+	if (c->bad)
 		return payload_fail(why, "an exec record is cut short");
-	return get_mapping_list(c, x->mappings, 0, 0, why);
+	return get_mapping_list(c, st, x->mappings, 0, 0, why);
 }
 
 /* ---- TASK and EXIT ---- */

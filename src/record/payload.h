@@ -15,20 +15,33 @@
 #include "arch.h"
 #include "mm/address_space.h"
 #include "record/codec.h"
+#include "record/defs.h"
 #include "record/record.h"
 #include "syscall_event.h"
 
-/* What the previous records said, for deltas. */
+/* What the previous records said, for deltas and references. */
 struct payload_state {
+	int major;		/* the file's format version */
 	uint64_t time_ns;	/* every timed record's, since the first */
 	uint64_t seq;		/* events' */
+	uint64_t nr;
 	pid_t tid;
 	enum arch arch;
 	uint64_t ip;
+	/* Version 2: the arguments and then the ip of the last event of each
+	 * call, by regs_slot(arch, nr); calls that share a slot share them. */
+	uint64_t regs[64][7];
 	uint64_t addr;		/* the last address coded: the base for the next */
+	/* The device and inode of the last mapping coded with one. */
+	uint32_t dev_major, dev_minor;
+	uint64_t inode;
+	struct rec_defs defs;	/* strings, frames and stacks defined so far */
+	struct def_index *index; /* the writer's, to find them; NULL in a reader */
 };
 
-void payload_state_init(struct payload_state *st);
+/* For a file of this major version; index: the writer's, or NULL. */
+void payload_state_init(struct payload_state *st, int major, struct def_index *index);
+void payload_state_free(struct payload_state *st);
 
 /* A list of mappings as a record holds them, with their path string ids
  * (0: none) beside them; backing.path is left NULL by the decoders. */
@@ -52,16 +65,14 @@ struct rec_header {
 struct rec_stack {
 	uint32_t id;
 	uint32_t nframes;
-	struct rec_frame {
-		uint32_t module_id, symbol_id;	/* string ids, 0 = none */
-		uint64_t module_offset, symbol_offset;
-	} *frames;			/* the decoder's: valid until the next decode */
+	struct rec_frame *frames;	/* the decoder's: valid until the next decode */
 };
 
 struct rec_exec {
 	pid_t tid;
 	enum arch arch;
-	uint32_t path_id;
+	uint32_t path_id;		/* decoded */
+	const char *path;		/* to encode (NULL: unknown) */
 	struct as_layout layout;
 	uint64_t brk_current;
 	uint32_t def_flags;
@@ -82,7 +93,9 @@ struct rec_exit {
 struct rec_event {
 	struct syscall_event ev;	/* row from arch_lookup: NULL for an unknown nr */
 	struct record_decision d;	/* d.seq is the event's seq */
-	uint32_t stack_id;		/* 0: none */
+	uint32_t stack_id;		/* decoded: 0 for none */
+	const struct record_frame *frames; /* to encode: the stack (NULL, 0: none) */
+	int nframes;
 	int has_window;			/* an after-image follows */
 	int whole;			/* ... of the whole address space */
 	uint64_t lo, hi;		/* the window, [lo, hi) */
@@ -94,13 +107,15 @@ struct rec_end {
 	uint64_t records;	/* records before the end record */
 };
 
-/* Encoders append one payload to b; the caller frames it.  They advance st. */
+/*
+ * Encoders append one payload to b; the caller frames it.  They advance st
+ * and define the strings and stacks they refer to for the first time
+ * (version 2 only: a writer writes nothing else).  Running out of memory
+ * sets b->oom.
+ */
 void encode_header(struct bytebuf *b, const struct rec_header *h);
-void encode_string(struct bytebuf *b, uint32_t id, const char *s);
-void encode_stack(struct bytebuf *b, const struct rec_stack *s);
 void encode_exec(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
-		 const struct rec_exec *x, const struct mapping *const *maps,
-		 const uint32_t *path_ids, size_t count);
+		 const struct rec_exec *x, const struct mapping *const *maps, size_t count);
 void encode_task(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		 const struct rec_task *t);
 void encode_exit(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
@@ -108,8 +123,7 @@ void encode_exit(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 /* ev->row is not used: the arguments are coded by arch_lookup(arch, nr),
  * as the reader will decode them. */
 void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
-		  const struct rec_event *e, const struct mapping *const *maps,
-		  const uint32_t *path_ids, size_t count);
+		  const struct rec_event *e, const struct mapping *const *maps, size_t count);
 void encode_end(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 		const struct rec_end *e);
 
@@ -123,14 +137,15 @@ void encode_end(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 /* Allocates h's strings: free them with rec_header_free. */
 int decode_header(struct cursor *c, struct rec_header *h, const char **why);
 void rec_header_free(struct rec_header *h);
-/* *bytes points into the payload. */
+/* Version 1's STRING record: *bytes points into the payload. */
 int decode_string(struct cursor *c, uint32_t *id, const uint8_t **bytes, size_t *len,
 		  const char **why);
-/* s->frames lives in *frames_buf, grown as needed. */
+/* Version 1's STACK record: s->frames lives in *frames_buf, grown as needed. */
 int decode_stack(struct cursor *c, struct rec_stack *s, struct rec_frame **frames_buf,
 		 size_t *frames_cap, const char **why);
 /* x->mappings and e->mappings must point to a list to fill (its memory is
- * reused from one record to the next). */
+ * reused from one record to the next).  Path, string and stack ids are
+ * checked against st->defs, which grows by what the record defines. */
 int decode_exec(struct cursor *c, struct payload_state *st, uint64_t *time_ns,
 		struct rec_exec *x, const char **why);
 int decode_task(struct cursor *c, struct payload_state *st, uint64_t *time_ns,

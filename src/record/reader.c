@@ -18,19 +18,20 @@ struct record_reader {
 	uint64_t offset;		/* of the next record */
 	enum reader_status status;
 	char message[512];
-	struct payload_state st;
+	int major, minor;		/* the file's format version */
+	struct payload_state st;	/* st.defs: the definitions so far */
 	struct rec_header header;
 	int header_seen;
 	uint8_t *payload;
 	size_t payload_cap;
-	/* Definitions so far: ids are 1..count. */
-	char **strings;
-	struct mapping_path **paths;	/* made on first use by a mapping */
-	size_t nstrings, strings_cap;
-	struct rec_stack *stacks;
-	size_t nstacks, stacks_cap;
-	struct rec_frame *frames;	/* the stack being decoded */
+	struct mapping_path **paths;	/* by string id, made on first use by a mapping */
+	size_t paths_cap;
+	struct rec_frame *frames;	/* a version 1 stack being decoded */
 	size_t frames_cap;
+	struct rec_stack stack;		/* ... as its item shows it */
+	/* What record_reader_stack hands out: RECORD_MAX_FRAMES frames. */
+	struct rec_frame *stack_frames;
+	struct rec_stack *shown_stack;
 	struct rec_mappings mappings;	/* the exec or event being decoded */
 	uint64_t events;
 };
@@ -92,14 +93,17 @@ static int check_preamble(struct record_reader *rd, char *msg, size_t size)
 			 rd->path, got);
 		return -EINVAL;
 	}
-	if (pre[8] != RECORD_VERSION_MAJOR) {
+	if (pre[8] < RECORD_VERSION_OLDEST || pre[8] > RECORD_VERSION_MAJOR) {
 		snprintf(msg, size,
-			 "%s: byte 8: format version %u.%u, but this memtrace reads version %u.x "
-			 "only%s",
-			 rd->path, pre[8], pre[9], RECORD_VERSION_MAJOR,
+			 "%s: byte 8: format version %u.%u, but this memtrace reads versions "
+			 "%u.x to %u.x only%s",
+			 rd->path, pre[8], pre[9], RECORD_VERSION_OLDEST, RECORD_VERSION_MAJOR,
 			 pre[8] > RECORD_VERSION_MAJOR ? ": use a newer memtrace" : "");
 		return -EPROTONOSUPPORT;
 	}
+	rd->major = pre[8];
+	rd->minor = pre[9];
+	rd->st.major = rd->major;
 	return 0;
 }
 
@@ -116,8 +120,15 @@ int record_reader_open(struct record_reader **out, const char *path, char *msg, 
 		free(rd);
 		return -ENOMEM;
 	}
-	payload_state_init(&rd->st);
+	payload_state_init(&rd->st, RECORD_VERSION_MAJOR, NULL);
 	rd->status = READER_MORE;
+	rd->stack_frames = calloc(RECORD_MAX_FRAMES, sizeof(*rd->stack_frames));
+	rd->shown_stack = calloc(1, sizeof(*rd->shown_stack));
+	if (!rd->stack_frames || !rd->shown_stack) {
+		snprintf(msg, size, "%s: out of memory", path);
+		err = -ENOMEM;
+		goto fail;
+	}
 	rd->size = UINT64_MAX;
 	if (strcmp(path, "-") == 0) {
 		rd->f = stdin;
@@ -155,73 +166,53 @@ fail:
 	return err;
 }
 
-static int grow(void **array, size_t *cap, size_t want, size_t elem)
+/* Version 1's STACK record: its frames join the frame table, so that the
+ * stack is kept as version 2 keeps it. */
+static int add_v1_stack(struct record_reader *rd, const struct rec_stack *s, const char **why)
 {
-	size_t cap2 = *cap ? *cap : 16;
-	void *p;
+	struct rec_defs *d = &rd->st.defs;
+	uint32_t ids[RECORD_MAX_FRAMES];
 
-	if (want <= *cap)
-		return 0;
-	while (cap2 < want)
-		cap2 *= 2;
-	p = realloc(*array, cap2 * elem);
-	if (!p)
-		return -ENOMEM;
-	*array = p;
-	*cap = cap2;
-	return 0;
-}
-
-static int add_string(struct record_reader *rd, const uint8_t *bytes, size_t len)
-{
-	size_t cap = rd->strings_cap;
-	char *s;
-
-	if (grow((void **)&rd->strings, &cap, rd->nstrings + 1, sizeof(*rd->strings)) ||
-	    grow((void **)&rd->paths, &rd->strings_cap, rd->nstrings + 1, sizeof(*rd->paths)))
-		return -ENOMEM;
-	s = malloc(len + 1);
-	if (!s)
-		return -ENOMEM;
-	memcpy(s, bytes, len);
-	s[len] = '\0';
-	rd->strings[rd->nstrings] = s;
-	rd->paths[rd->nstrings] = NULL;
-	rd->nstrings++;
-	return 0;
-}
-
-static int add_stack(struct record_reader *rd, const struct rec_stack *s)
-{
-	struct rec_frame *frames = NULL;
-
-	if (grow((void **)&rd->stacks, &rd->stacks_cap, rd->nstacks + 1, sizeof(*rd->stacks)))
-		return -ENOMEM;
-	if (s->nframes) {
-		frames = malloc(s->nframes * sizeof(*frames));
-		if (!frames)
+	if (s->id != d->nstacks + 1)
+		return *why = "a stack id out of sequence", -EINVAL;
+	/* Writers cut deeper stacks; dump shows every frame at each event,
+	 * so depth must not be bounded by the payload alone. */
+	if (s->nframes > RECORD_MAX_FRAMES)
+		return *why = "a stack deeper than any writer writes", -EINVAL;
+	for (uint32_t i = 0; i < s->nframes; i++) {
+		if (s->frames[i].module_id > d->nstrings || s->frames[i].symbol_id > d->nstrings)
+			return *why = "a frame names a string not defined before it", -EINVAL;
+		ids[i] = defs_add_frame(d, &s->frames[i]);
+		if (!ids[i])
 			return -ENOMEM;
-		memcpy(frames, s->frames, s->nframes * sizeof(*frames));
 	}
-	rd->stacks[rd->nstacks] = *s;
-	rd->stacks[rd->nstacks].frames = frames;
-	rd->nstacks++;
-	return 0;
+	return defs_add_stack(d, ids, s->nframes) ? 0 : -ENOMEM;
 }
 
 /* Gives each mapping its path; returns a reason when an id is undefined. */
 static const char *attach_paths(struct record_reader *rd, struct rec_mappings *list)
 {
+	size_t nstrings = rd->st.defs.nstrings;
+
+	if (nstrings > rd->paths_cap) {
+		struct mapping_path **paths = realloc(rd->paths, nstrings * 2 * sizeof(*paths));
+
+		if (!paths)
+			return "out of memory";
+		memset(paths + rd->paths_cap, 0, (nstrings * 2 - rd->paths_cap) * sizeof(*paths));
+		rd->paths = paths;
+		rd->paths_cap = nstrings * 2;
+	}
 	for (size_t i = 0; i < list->count; i++) {
 		uint32_t id = list->path_ids[i];
 
 		list->maps[i].backing.path = NULL;
 		if (!id)
 			continue;
-		if (id > rd->nstrings)
+		if (id > nstrings)
 			return "a mapping names a string not defined before it";
 		if (!rd->paths[id - 1]) {
-			rd->paths[id - 1] = mapping_path_new(rd->strings[id - 1]);
+			rd->paths[id - 1] = mapping_path_new(rd->st.defs.strings[id - 1]);
 			if (!rd->paths[id - 1])
 				return "out of memory";
 		}
@@ -250,39 +241,29 @@ static int decode(struct record_reader *rd, struct cursor *c, struct record_item
 		const uint8_t *bytes;
 		size_t len;
 
+		if (rd->major >= 2)
+			return *why = "a string record (version 1) in a version 2 file", -EINVAL;
 		err = decode_string(c, &item->string.id, &bytes, &len, why);
 		if (err)
 			return err;
-		if (item->string.id != rd->nstrings + 1)
+		if (item->string.id != rd->st.defs.nstrings + 1)
 			return *why = "a string id out of sequence", -EINVAL;
-		err = add_string(rd, bytes, len);
-		item->string.value = err ? NULL : rd->strings[rd->nstrings - 1];
-		return err;
+		if (!defs_add_string(&rd->st.defs, bytes, len))
+			return -ENOMEM;
+		item->string.value = rd->st.defs.strings[item->string.id - 1];
+		return 0;
 	}
-	case RECORD_KIND_STACK: {
-		struct rec_stack s;
-
-		err = decode_stack(c, &s, &rd->frames, &rd->frames_cap, why);
-		if (err)
-			return err;
-		if (s.id != rd->nstacks + 1)
-			return *why = "a stack id out of sequence", -EINVAL;
-		/* Writers cut deeper stacks; dump shows every frame at each
-		 * event, so depth must not be bounded by the payload alone. */
-		if (s.nframes > RECORD_MAX_FRAMES)
-			return *why = "a stack deeper than any writer writes", -EINVAL;
-		for (uint32_t i = 0; i < s.nframes; i++)
-			if (s.frames[i].module_id > rd->nstrings || s.frames[i].symbol_id > rd->nstrings)
-				return *why = "a frame names a string not defined before it", -EINVAL;
-		err = add_stack(rd, &s);
-		item->stack = err ? NULL : &rd->stacks[rd->nstacks - 1];
+	case RECORD_KIND_STACK:
+		if (rd->major >= 2)
+			return *why = "a stack record (version 1) in a version 2 file", -EINVAL;
+		err = decode_stack(c, &rd->stack, &rd->frames, &rd->frames_cap, why);
+		if (!err)
+			err = add_v1_stack(rd, &rd->stack, why);
+		item->stack = &rd->stack;
 		return err;
-	}
 	case RECORD_KIND_EXEC:
 		item->exec.mappings = &rd->mappings;
 		err = decode_exec(c, &rd->st, &item->time_ns, &item->exec, why);
-		if (!err && item->exec.path_id > rd->nstrings)
-			return *why = "an exec names a string not defined before it", -EINVAL;
 		if (!err && (*why = attach_paths(rd, &rd->mappings)))
 			err = -EINVAL;
 		return err;
@@ -293,8 +274,6 @@ static int decode(struct record_reader *rd, struct cursor *c, struct record_item
 	case RECORD_KIND_EVENT:
 		item->event.mappings = &rd->mappings;
 		err = decode_event(c, &rd->st, &item->time_ns, &item->event, why);
-		if (!err && item->event.stack_id > rd->nstacks)
-			return *why = "an event names a stack not defined before it", -EINVAL;
 		if (!err && (*why = attach_paths(rd, &rd->mappings)))
 			err = -EINVAL;
 		if (!err)
@@ -385,6 +364,11 @@ int record_reader_next(struct record_reader *rd, struct record_item *item)
 	if (err)
 		return stop(rd, READER_CORRUPT, start, "a bad %s record: %s", kind_name(item->kind),
 			    why);
+	/* A stack of runs takes a few bytes for up to RECORD_MAX_FRAMES frames:
+	 * a crafted file must not make the reader hold a hundred times its size. */
+	if (rd->st.defs.pool_len > 4 * rd->offset + (1u << 20))
+		return stop(rd, READER_CORRUPT, start, "more stack frames than a recording of "
+			    "this size holds");
 	if (item->kind == RECORD_KIND_END)
 		rd->status = READER_COMPLETE;
 	return 1;
@@ -415,14 +399,27 @@ uint64_t record_reader_events(const struct record_reader *rd)
 	return rd->events;
 }
 
+void record_reader_format(const struct record_reader *rd, int *major, int *minor)
+{
+	*major = rd->major;
+	*minor = rd->minor;
+}
+
 const char *record_reader_string(const struct record_reader *rd, uint32_t id)
 {
-	return id && id <= rd->nstrings ? rd->strings[id - 1] : NULL;
+	return id && id <= rd->st.defs.nstrings ? rd->st.defs.strings[id - 1] : NULL;
 }
 
 const struct rec_stack *record_reader_stack(const struct record_reader *rd, uint32_t id)
 {
-	return id && id <= rd->nstacks ? &rd->stacks[id - 1] : NULL;
+	struct rec_stack *s = rd->shown_stack;
+
+	s->nframes = defs_stack_frames(&rd->st.defs, id, rd->stack_frames);
+	if (!s->nframes)
+		return NULL;
+	s->id = id;
+	s->frames = rd->stack_frames;
+	return s;
 }
 
 void record_reader_close(struct record_reader *rd)
@@ -431,16 +428,13 @@ void record_reader_close(struct record_reader *rd)
 		return;
 	if (rd->owns_file)
 		fclose(rd->f);
-	for (size_t i = 0; i < rd->nstrings; i++) {
-		free(rd->strings[i]);
+	for (size_t i = 0; i < rd->paths_cap; i++)
 		mapping_path_put(rd->paths[i]);
-	}
-	for (size_t i = 0; i < rd->nstacks; i++)
-		free(rd->stacks[i].frames);
-	free(rd->strings);
 	free(rd->paths);
-	free(rd->stacks);
+	payload_state_free(&rd->st);
 	free(rd->frames);
+	free(rd->stack_frames);
+	free(rd->shown_stack);
 	free(rd->payload);
 	rec_mappings_free(&rd->mappings);
 	rec_header_free(&rd->header);

@@ -5,6 +5,8 @@
  * It stops at the first record that is cut short or damaged; everything
  * before it has been handed out intact.  Strings and stacks are kept in
  * tables, so later records can be shown with their names and frames.
+ * Version 2 files define them inside the records that use them; version 1
+ * files in STRING and STACK records, which only they hand out.
  *
  * No length in the file is trusted: each is bounded by what is left of the
  * file and by RECORD_MAX_PAYLOAD before anything is allocated for it.
@@ -75,9 +77,11 @@ const char *record_reader_path(const struct record_reader *rd);
 /* Events handed out so far. */
 uint64_t record_reader_events(const struct record_reader *rd);
 
+/* The file's format version. */
+void record_reader_format(const struct record_reader *rd, int *major, int *minor);
 /* The string with this id, or NULL (0, or not defined). */
 const char *record_reader_string(const struct record_reader *rd, uint32_t id);
-/* The stack with this id, or NULL. */
+/* The stack with this id, or NULL: valid until the next call. */
 const struct rec_stack *record_reader_stack(const struct record_reader *rd, uint32_t id);
 
 void record_reader_close(struct record_reader *rd);

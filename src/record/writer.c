@@ -4,8 +4,8 @@
  * Each record is built in `payload`, framed (kind, length, payload, CRC)
  * into `out`, and `out` is written at record boundaries only: a crash or a
  * full disk leaves whole records followed by at most one partial one.
- * Strings and stacks are defined by their own records just before the
- * first record that refers to them.
+ * Strings and stacks are defined inside the first record that refers to
+ * them (defs.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +18,8 @@
 #include "config.h"
 #include "diag.h"
 #include "record/crc32.h"
+#include "record/defs.h"
 #include "record/format.h"
-#include "record/intern.h"
 #include "record/payload.h"
 #include "record/record.h"
 
@@ -32,12 +32,10 @@ struct recorder {
 	char *path;
 	struct bytebuf out;		/* framed records not yet written */
 	struct bytebuf payload;		/* the record being built */
-	struct bytebuf key;		/* a stack's frames, as the dictionary's key */
 	struct payload_state st;
-	struct intern_table strings, stacks;
-	/* The after-image being recorded, and its path string ids. */
+	struct def_index index;		/* what st.defs holds, by content */
+	/* The after-image being recorded. */
 	const struct mapping **maps;
-	uint32_t *path_ids;
 	size_t maps_cap;
 	struct rec_header header;	/* written with the first record */
 	int header_written;
@@ -155,12 +153,10 @@ int record_open(struct recorder **out, const char *path, int argc, char *const a
 		return -ENOMEM;
 	r->fd = -1;
 	r->now_ns = monotonic_ns;
-	payload_state_init(&r->st);
-	intern_init(&r->strings);
-	intern_init(&r->stacks);
+	def_index_init(&r->index);
+	payload_state_init(&r->st, RECORD_VERSION_MAJOR, &r->index);
 	bytebuf_init(&r->out);
 	bytebuf_init(&r->payload);
-	bytebuf_init(&r->key);
 	if (uname(&uts) < 0)
 		memset(&uts, 0, sizeof(uts));
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -227,66 +223,6 @@ void record_set_clock(struct recorder *r, uint64_t (*now_ns)(void *ctx), void *c
 	r->clock_started = 0;
 }
 
-/* The string's id, defining it first if it is new; 0 for NULL. */
-static uint32_t string_id(struct recorder *r, const char *s)
-{
-	int added;
-	uint32_t id;
-
-	if (!s || r->err)
-		return 0;
-	id = intern_id(&r->strings, s, strlen(s), &added);
-	if (!id) {
-		stop(r, -ENOMEM);
-		return 0;
-	}
-	if (added) {
-		encode_string(&r->payload, id, s);
-		emit(r, RECORD_KIND_STRING);
-	}
-	return id;
-}
-
-/* The stack's id, defining it (and its strings) first if it is new. */
-static uint32_t stack_id(struct recorder *r, const struct record_frame *frames, int nframes)
-{
-	struct rec_frame coded[RECORD_MAX_FRAMES];
-	struct rec_stack s = { 0, 0, coded };
-	int added;
-	uint32_t id;
-
-	if (!frames || nframes <= 0)
-		return 0;
-	if (nframes > RECORD_MAX_FRAMES)
-		nframes = RECORD_MAX_FRAMES;
-	for (int i = 0; i < nframes; i++) {
-		coded[i].module_id = string_id(r, frames[i].module);
-		coded[i].module_offset = frames[i].module_offset;
-		coded[i].symbol_id = string_id(r, frames[i].symbol);
-		coded[i].symbol_offset = frames[i].symbol_offset;
-	}
-	s.nframes = (uint32_t)nframes;
-	r->key.len = 0;
-	encode_stack(&r->key, &s);
-	if (r->err)
-		return 0;
-	if (r->key.oom) {
-		stop(r, -ENOMEM);
-		return 0;
-	}
-	id = intern_id(&r->stacks, r->key.data, r->key.len, &added);
-	if (!id) {
-		stop(r, -ENOMEM);
-		return 0;
-	}
-	if (added) {
-		s.id = id;
-		encode_stack(&r->payload, &s);
-		emit(r, RECORD_KIND_STACK);
-	}
-	return id;
-}
-
 static int add_mapping(struct recorder *r, size_t *count, const struct mapping *m)
 {
 	/* memtrace's own stub page is not the program's memory: a run records the same with or without it */
@@ -295,21 +231,14 @@ static int add_mapping(struct recorder *r, size_t *count, const struct mapping *
 	if (*count == r->maps_cap) {
 		size_t cap = r->maps_cap ? r->maps_cap * 2 : 64;
 		const struct mapping **maps = realloc(r->maps, cap * sizeof(*maps));
-		uint32_t *ids;
 
 		if (!maps)
 			return stop(r, -ENOMEM);
 		r->maps = maps;
-		ids = realloc(r->path_ids, cap * sizeof(*ids));
-		if (!ids)
-			return stop(r, -ENOMEM);
-		r->path_ids = ids;
 		r->maps_cap = cap;
 	}
-	r->maps[*count] = m;
-	r->path_ids[*count] = string_id(r, mapping_path_name(m));
-	(*count)++;
-	return r->err;
+	r->maps[(*count)++] = m;
+	return 0;
 }
 
 /*
@@ -365,7 +294,7 @@ int record_exec(struct recorder *r, pid_t tid, enum arch arch, const char *path,
 		return -EINVAL;
 	if (ensure_header(r))
 		return r->err;
-	x.path_id = string_id(r, path);
+	x.path = path;
 	x.layout = as->layout;
 	x.brk_current = as->brk_current;
 	x.def_flags = as->def_flags;
@@ -374,7 +303,7 @@ int record_exec(struct recorder *r, pid_t tid, enum arch arch, const char *path,
 			return r->err;
 	if (r->err)
 		return r->err;
-	encode_exec(&r->payload, &r->st, elapsed_ns(r), &x, r->maps, r->path_ids, count);
+	encode_exec(&r->payload, &r->st, elapsed_ns(r), &x, r->maps, count);
 	if (emit(r, RECORD_KIND_EXEC))
 		return r->err;
 	return r->flush_each_event ? write_out(r) : 0;
@@ -426,7 +355,8 @@ int record_event(struct recorder *r, const struct syscall_event *ev,
 		e.d.kind = RECORD_PASSED;
 		e.d.seq = r->st.seq + 1;
 	}
-	e.stack_id = stack_id(r, frames, nframes);
+	e.frames = frames;
+	e.nframes = nframes;
 	if (as && window_lo < window_hi) {
 		e.has_window = 1;
 		e.lo = window_lo;
@@ -436,7 +366,7 @@ int record_event(struct recorder *r, const struct syscall_event *ev,
 	}
 	if (r->err)
 		return r->err;
-	encode_event(&r->payload, &r->st, elapsed_ns(r), &e, r->maps, r->path_ids, count);
+	encode_event(&r->payload, &r->st, elapsed_ns(r), &e, r->maps, count);
 	if (emit(r, RECORD_KIND_EVENT))
 		return r->err;
 	r->events++;
@@ -469,13 +399,11 @@ int record_close(struct recorder *r)
 		stop(r, -errno);
 	err = r->err;
 	rec_header_free(&r->header);
-	intern_free(&r->strings);
-	intern_free(&r->stacks);
+	payload_state_free(&r->st);
+	def_index_free(&r->index);
 	bytebuf_free(&r->out);
 	bytebuf_free(&r->payload);
-	bytebuf_free(&r->key);
 	free(r->maps);
-	free(r->path_ids);
 	free(r->path);
 	free(r);
 	return err;

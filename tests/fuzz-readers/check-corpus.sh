@@ -36,5 +36,5 @@ refused() {
 	fi
 }
 fail=0
-refused stack-257-frames.mtr "a stack deeper than any writer writes"
+refused stack-257-frames.mtr "a stack has a bad id or frame count"
 exit $fail

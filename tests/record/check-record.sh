@@ -73,13 +73,13 @@ check_grep "... naming it" "cannot open the recording $tmp/none.mtr" "$tmp/err"
 echo "just text" >"$tmp/text"
 check_status "a text file exits 2" 2 "$MEMTRACE" report "$tmp/text"
 check_grep "... with the offset" "$tmp/text: byte 0: not a memtrace recording" "$tmp/err"
-printf '\211MEMTRC\n\002\000\000\000' >"$tmp/newer.mtr"
+printf '\211MEMTRC\n\003\000\000\000' >"$tmp/newer.mtr"
 check_status "a newer major version exits 2" 2 "$MEMTRACE" dump "$tmp/newer.mtr"
-check_grep "... saying which" 'byte 8: format version 2.0, but this memtrace reads version 1.x' "$tmp/err"
+check_grep "... saying which" 'byte 8: format version 3.0, but this memtrace reads versions 1.x to 2.x only' "$tmp/err"
 head -c 4096 /dev/urandom >"$tmp/random"
 check_status "random bytes exit 2" 2 "$MEMTRACE" maps "$tmp/random" --at 1
 size=$(wc -c <"$s/x86_64.mtr")
-head -c $((size - 100)) "$s/x86_64.mtr" >"$tmp/cut.mtr"
+head -c $((size - 80)) "$s/x86_64.mtr" >"$tmp/cut.mtr"
 check_status "a cut recording is read up to its last record" 0 "$MEMTRACE" dump "$tmp/cut.mtr"
 check_grep "... saying where it is cut" \
 	"cut.mtr: byte [0-9]+: the recording (is cut short|ends without its end record)" "$tmp/err"

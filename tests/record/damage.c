@@ -107,9 +107,10 @@ static size_t record_starts(const char *file, uint64_t *starts, size_t max)
 	return n;
 }
 
-void test_truncation(struct harness *h)
+/* Every prefix of good reads as its complete records, and no reader crashes. */
+static void truncate_everywhere(struct harness *h, const char *good)
 {
-	const char *good = tmp_path("i386.mtr"), *cut = tmp_path("cut.mtr");
+	const char *cut = tmp_path("cut.mtr");
 	uint64_t starts[256];
 	size_t len, nstarts = record_starts(good, starts, 256);
 	uint8_t *data = read_file(good, &len);
@@ -152,6 +153,18 @@ void test_truncation(struct harness *h)
 	free(data);
 }
 
+void test_truncation(struct harness *h)
+{
+	truncate_everywhere(h, tmp_path("i386.mtr"));
+}
+
+/* The old format's STRING and STACK records, cut anywhere. */
+void test_truncation_v1(struct harness *h)
+{
+	write_file(tmp_path("v1.mtr"), v1_x86_64_mtr, v1_x86_64_mtr_len);
+	truncate_everywhere(h, tmp_path("v1.mtr"));
+}
+
 /* Record frames: kind, uvarint length, payload, CRC. */
 static size_t frame_at(const uint8_t *data, size_t len, size_t at, size_t *payload_at,
 		       size_t *payload_len)
@@ -172,11 +185,11 @@ static void fix_crc(uint8_t *data, size_t start, size_t end)
 		data[end - 4 + i] = (uint8_t)(crc >> (8 * i));
 }
 
-/* 1000 rounds, or $RECORD_FUZZ_ROUNDS (from seed $RECORD_FUZZ_SEED) for a
- * longer run by hand. */
-void test_corruption(struct harness *h)
+/* 1000 rounds on good, or $RECORD_FUZZ_ROUNDS (from seed $RECORD_FUZZ_SEED)
+ * for a longer run by hand. */
+static void corrupt_rounds(struct harness *h, const char *good)
 {
-	const char *good = tmp_path("x86_64.mtr"), *bad_file = tmp_path("corrupt.mtr");
+	const char *bad_file = tmp_path("corrupt.mtr");
 	const char *env = getenv("RECORD_FUZZ_ROUNDS"), *seed = getenv("RECORD_FUZZ_SEED");
 	uint64_t starts[256], rng = seed ? strtoull(seed, NULL, 0) | 1 : 0x5eed;
 	size_t len, nstarts = record_starts(good, starts, 256);
@@ -221,11 +234,19 @@ void test_corruption(struct harness *h)
 	free(data);
 }
 
+void test_corruption(struct harness *h)
+{
+	corrupt_rounds(h, tmp_path("x86_64.mtr"));
+	/* the old format's STRING and STACK records too */
+	write_file(tmp_path("v1.mtr"), v1_x86_64_mtr, v1_x86_64_mtr_len);
+	corrupt_rounds(h, tmp_path("v1.mtr"));
+}
+
 void test_bad_files(struct harness *h)
 {
 	const char *file = tmp_path("bad.mtr");
 	struct record_reader *rd;
-	uint8_t future[64] = RECORD_MAGIC "\x02\x00\x00\x00";
+	uint8_t future[64] = RECORD_MAGIC "\x03\x00\x00\x00";
 	uint8_t random_bytes[4096];
 	uint64_t rng = 42;
 	char msg[512];
@@ -242,7 +263,11 @@ void test_bad_files(struct harness *h)
 	ASSERT(h, contains(msg, "byte 0: not a memtrace recording"));
 	write_file(file, future, sizeof(future));
 	ASSERT_EQ(h, record_reader_open(&rd, file, msg, sizeof(msg)), -EPROTONOSUPPORT);
-	ASSERT(h, contains(msg, "byte 8: format version 2.0, but this memtrace reads version 1.x"));
+	ASSERT(h, contains(msg, "byte 8: format version 3.0, but this memtrace reads versions 1.x "
+			   "to 2.x only: use a newer memtrace"));
+	write_file(file, RECORD_MAGIC "\x00\x00\x00\x00", 12);
+	ASSERT_EQ(h, record_reader_open(&rd, file, msg, sizeof(msg)), -EPROTONOSUPPORT);
+	ASSERT(h, contains(msg, "format version 0.0"));
 	write_file(file, RECORD_MAGIC "\x01\x00", 10);
 	ASSERT(h, record_reader_open(&rd, file, msg, sizeof(msg)) < 0);
 	ASSERT(h, contains(msg, "cut short inside its preamble"));

@@ -25,6 +25,7 @@
 #include "record/codec.h"
 #include "record/commands.h"
 #include "record/crc32.h"
+#include "record/fields.h"
 #include "record/format.h"
 #include "record/reader.h"
 #include "record/rebuild.h"
@@ -100,6 +101,18 @@ static void check_round_trip(struct harness *h, const char *file, const struct s
 	rebuild_init(&rb);
 	while (record_reader_next(rd, &it)) {
 		ASSERT_EQ(h, rebuild_apply(&rb, &it), 0);
+		if (it.kind == RECORD_KIND_EXEC) {
+			const struct as_layout *got = &it.exec.layout, *want = &s->exec_layout;
+
+			ASSERT_EQ(h, got->task_size, want->task_size);
+			ASSERT_EQ(h, got->mmap_min_addr, want->mmap_min_addr);
+			ASSERT_EQ(h, got->mmap_base, want->mmap_base);
+			ASSERT_EQ(h, got->mmap_legacy_base, want->mmap_legacy_base);
+			ASSERT_EQ(h, got->stack_guard_gap, want->stack_guard_gap);
+			ASSERT_EQ(h, got->max_map_count, want->max_map_count);
+			ASSERT_EQ(h, got->brk_start, want->brk_start);
+			ASSERT_EQ(h, it.exec.brk_current, s->exec_brk);
+		}
 		if (it.kind != RECORD_KIND_EVENT)
 			continue;
 		if (!ASSERT(h, n < s->nex))
@@ -194,11 +207,12 @@ static void test_dump_json(struct harness *h)
 	ASSERT_EQ(h, CAPTURE(text, record_dump(tmp_path("x86_64.mtr"), &o, out)), 0);
 	for (char *p = text; *p; p++)
 		lines += *p == '\n';
-	/* header, 12 strings, 3 stacks, exec, 19 events, 2 tasks, 3 exits, end */
-	ASSERT_EQ(h, lines, 42);
-	ASSERT(h, contains(text, "{\"type\":\"header\",\"offset\":12,\"format\":\"1.0\""));
+	/* header, exec, 19 events, 2 tasks, 3 exits, end: strings and stacks are
+	 * defined inside them */
+	ASSERT_EQ(h, lines, 27);
+	ASSERT(h, contains(text, "{\"type\":\"header\",\"offset\":12,\"format\":\"2.0\""));
 	ASSERT(h, contains(text, "\"argv\":[\"/usr/bin/prog\",\"--flag\",\"two words\"]"));
-	ASSERT(h, contains(text, "\"type\":\"string\""));
+	ASSERT(h, !strstr(text, "\"type\":\"string\""));
 	ASSERT(h, contains(text, "\"decision\":\"refused\",\"refused_with\":\"EINVAL\""));
 	ASSERT(h, contains(text, "\"error\":\"ENOMEM\""));
 	ASSERT(h, contains(text, "\"result\":null"));
@@ -207,6 +221,51 @@ static void test_dump_json(struct harness *h)
 	ASSERT(h, contains(text, "\"symbol\":\"level_three\",\"symbol_offset\":18"));
 	ASSERT(h, contains(text, "\"text\":\"munmap(0x1001, 4096) = -1 EINVAL (Invalid argument)\""));
 	free(text);
+}
+
+/* Lines of text that do not start with '#' (malloc'd). */
+static char *without_comments(const char *text)
+{
+	char *out = malloc(strlen(text) + 1), *o = out;
+
+	for (const char *p = text; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p + 1) : strlen(p);
+
+		if (*p != '#') {
+			memcpy(o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* A version 1 file of the same scene reads as version 2's does. */
+static void test_v1_file(struct harness *h)
+{
+	struct dump_options text_o = { 0, 1 }, json_o = { 1, 1 };
+	char *v1 = NULL, *v2 = NULL, *json = NULL, *a, *b;
+
+	write_file(tmp_path("v1.mtr"), v1_x86_64_mtr, v1_x86_64_mtr_len);
+	check_round_trip(h, tmp_path("v1.mtr"), &scene_64);
+	ASSERT_EQ(h, CAPTURE(v1, record_dump(tmp_path("v1.mtr"), &text_o, out)), 0);
+	ASSERT_EQ(h, CAPTURE(v2, record_dump(tmp_path("x86_64.mtr"), &text_o, out)), 0);
+	ASSERT(h, contains(v1, "# memtrace recording, format 1.0,"));
+	ASSERT(h, contains(v2, "# memtrace recording, format 2.0,"));
+	a = without_comments(v1);
+	b = without_comments(v2);
+	ASSERT(h, strlen(a) > 1000 && strcmp(a, b) == 0);
+	ASSERT_EQ(h, CAPTURE(json, record_dump(tmp_path("v1.mtr"), &json_o, out)), 0);
+	ASSERT(h, contains(json, "{\"type\":\"string\",\"offset\":122,\"id\":1,"
+			   "\"value\":\"/usr/bin/prog\"}"));
+	ASSERT(h, contains(json, "{\"type\":\"stack\",\"offset\":"));
+	free(a);
+	free(b);
+	free(v1);
+	free(v2);
+	free(json);
 }
 
 static void test_report(struct harness *h)
@@ -385,6 +444,65 @@ static void test_codec(struct harness *h)
 	cursor_init(&c, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11);
 	get_uvarint(&c);
 	ASSERT_EQ(h, c.bad, 1);
+
+	/* sizes and C ints: every value back, page multiples and -1 in few bytes */
+	b.len = 0;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		put_size(&b, values[i], ARCH_X86_64);
+		put_size(&b, values[i] << 12, ARCH_X86_64);
+		put_size(&b, values[i] & UINT32_MAX, ARCH_I386);
+		put_c_int(&b, values[i], ARCH_X86_64);
+		put_c_int(&b, -values[i], ARCH_X86_64);
+		put_c_int(&b, values[i] << 32 | 1, ARCH_X86_64);
+		put_c_int(&b, values[i] & UINT32_MAX, ARCH_I386);
+	}
+	cursor_init(&c, b.data, b.len);
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		ASSERT_EQ(h, get_size(&c, ARCH_X86_64), values[i]);
+		ASSERT_EQ(h, get_size(&c, ARCH_X86_64), values[i] << 12);
+		ASSERT_EQ(h, get_size(&c, ARCH_I386), values[i] & UINT32_MAX);
+		ASSERT_EQ(h, get_c_int(&c, ARCH_X86_64), values[i]);
+		ASSERT_EQ(h, get_c_int(&c, ARCH_X86_64), -values[i]);
+		ASSERT_EQ(h, get_c_int(&c, ARCH_X86_64), values[i] << 32 | 1);
+		ASSERT_EQ(h, get_c_int(&c, ARCH_I386), values[i] & UINT32_MAX);
+	}
+	ASSERT_EQ(h, cursor_left(&c), 0);
+	ASSERT_EQ(h, c.bad, 0);
+	b.len = 0;
+	put_c_int(&b, UINT32_MAX, ARCH_X86_64);		/* fd -1 in a 64-bit register */
+	put_c_int(&b, UINT64_MAX, ARCH_X86_64);
+	ASSERT_EQ(h, b.len, 2);
+	/* packed strings: any bytes back, identifiers in three quarters */
+	{
+		static const char *const strings[] = {
+			"", "a", "/usr/lib/x86_64-linux-gnu/libc.so.6", "_ZN21hash_tableI10pool_usageE",
+			"JQXZ odd\x01\xff bytes", "PyObject_Malloc" };
+
+		b.len = 0;
+		for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+			put_packed(&b, strings[i], strlen(strings[i]));
+		cursor_init(&c, b.data, b.len);
+		for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+			size_t len = 99;
+			char *got = get_packed(&c, &len);
+
+			ASSERT(h, got && len == strlen(strings[i]) && strcmp(got, strings[i]) == 0);
+			free(got);
+		}
+		ASSERT_EQ(h, cursor_left(&c), 0);
+		ASSERT_EQ(h, packed_size("PyObject_Malloc", 15), 12);
+		/* cut short: no string, and the cursor says so */
+		cursor_init(&c, b.data, 30);
+		for (int i = 0; i < 6 && !c.bad; i++)
+			free(get_packed(&c, &(size_t){ 0 }));
+		ASSERT_EQ(h, c.bad, 1);
+	}
+	b.len = 0;
+	put_size(&b, 64 << 10, ARCH_X86_64);	/* 64 KiB */
+	ASSERT_EQ(h, b.len, 1);
+	cursor_init(&c, "\x03", 1);
+	get_size(&c, ARCH_X86_64);
+	ASSERT_EQ(h, c.bad, 1);
 	bytebuf_free(&b);
 }
 
@@ -542,10 +660,14 @@ int main(int argc, char *argv[])
 	harness_init(&h);
 	RUN_TEST(&h, check_numbers);
 	RUN_TEST(&h, test_codec);
+	RUN_TEST(&h, test_args_round_trip);
 	RUN_TEST(&h, test_round_trip_x86_64);
 	RUN_TEST(&h, test_round_trip_i386);
 	RUN_TEST(&h, test_dump);
 	RUN_TEST(&h, test_dump_json);
+	RUN_TEST(&h, test_v1_file);
+	RUN_TEST(&h, test_stack_refs);
+	RUN_TEST(&h, test_bad_refs);
 	RUN_TEST(&h, test_report);
 	RUN_TEST(&h, test_maps);
 	RUN_TEST(&h, test_diff);
@@ -553,6 +675,7 @@ int main(int argc, char *argv[])
 	RUN_TEST(&h, test_bad_files);
 	RUN_TEST(&h, test_unknown_kind);
 	RUN_TEST(&h, test_truncation);
+	RUN_TEST(&h, test_truncation_v1);
 	RUN_TEST(&h, test_corruption);
 	RUN_TEST(&h, test_write_errors);
 	RUN_TEST(&h, test_bytes_per_event);

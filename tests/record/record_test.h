@@ -53,6 +53,8 @@ struct scene {
 	int ntasks;
 	struct expect ex[MAX_EXPECT];
 	int nex;
+	struct as_layout exec_layout;	/* of the scene's one exec */
+	uint64_t exec_brk;
 };
 
 enum which { X86_64, I386 };
@@ -77,6 +79,17 @@ char *maps_text(const struct address_space *as);
 /* Whether text holds what; says what is missing when not. */
 int contains(const char *text, const char *what);
 
+/* ---- v1_sample.c: a version 1 file of the x86_64 scene ---- */
+
+extern const unsigned char v1_x86_64_mtr[];
+extern const size_t v1_x86_64_mtr_len;
+
+/* ---- refs.c: the codings of version 2 ---- */
+
+void test_stack_refs(struct harness *h);
+void test_args_round_trip(struct harness *h);
+void test_bad_refs(struct harness *h);
+
 /* ---- damage.c ---- */
 
 void write_file(const char *file, const void *data, size_t len);
@@ -85,6 +98,7 @@ uint8_t *read_file(const char *file, size_t *len);
 void test_bad_files(struct harness *h);
 void test_unknown_kind(struct harness *h);
 void test_truncation(struct harness *h);
+void test_truncation_v1(struct harness *h);
 void test_corruption(struct harness *h);
 void test_write_errors(struct harness *h);
 

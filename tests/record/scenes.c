@@ -197,6 +197,8 @@ static void scenario_x86_64(struct scene *s, struct address_space *a, struct add
 	exec_x86_64(s, a, s->variant);
 	add_task(s, 100, a);
 	ASSERT_EQ(s->h, record_exec(s->r, 100, ARCH_X86_64, PROG, a), 0);
+	s->exec_layout = a->layout;
+	s->exec_brk = a->brk_current;
 
 	/* brk(NULL), then a grow to an unaligned break */
 	record_call(s, &(struct call){ .tid = 100, .nr = X_BRK, .result = 0x55555557a000 });
@@ -336,6 +338,8 @@ static void scenario_i386(struct scene *s, struct address_space *a)
 	insert_special(a, 0xfffdd000, 0xffffe000, rw, MAPPING_KIND_STACK, MAPPING_GROWSDOWN);
 	add_task(s, 200, a);
 	ASSERT_EQ(s->h, record_exec(s->r, 200, ARCH_I386, "/usr/bin/prog32", a), 0);
+	s->exec_layout = a->layout;
+	s->exec_brk = a->brk_current;
 
 	m1 = place_anon(a, 4096, rw, s->seq + 1);
 	record_call(s, &(struct call){ .tid = 200, .arch = ARCH_I386, .nr = I_OLD_MMAP,
