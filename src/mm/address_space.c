@@ -185,11 +185,14 @@ struct mm_node *as_split(struct address_space *as, struct mm_node *node, uint64_
 	node_init(spare, &node->map);
 	spare->map.start = addr;
 	spare->map.offset = node->map.offset + (addr - node->map.start);
-	/* Shrink first: the tree must never hold two overlapping nodes while
-	 * it rebalances. */
-	node->map.end = addr;
-	mm_tree_refresh(&as->tree, node);
+	/* Link first, shrink second: for a moment the two overlap (the tree
+	 * places spare by its neighbours, not by comparing ranges, and a gap
+	 * across an overlap counts as 0).  Shrinking first would open a gap
+	 * of the whole upper part, larger than the gaps around it, and both
+	 * steps would walk to the root to add it to the summaries and take
+	 * it out again. */
 	as_link_before(as, spare, next);
+	as_trim_end(as, node, addr);
 	return spare;
 }
 
@@ -211,19 +214,17 @@ struct mm_node *as_merge_around(struct address_space *as, struct mm_node *node)
 	struct mm_node *prev = mm_tree_prev(node);
 	struct mm_node *next;
 
+	/* Grow the survivor over its neighbour before unlinking that: the
+	 * other order leaves a gap for a moment (see as_split). */
 	if (prev && mapping_can_merge(&prev->map, &node->map)) {
-		uint64_t end = node->map.end;
-
+		as_trim_end(as, prev, node->map.end);
 		as_unlink_free(as, node);
-		as_trim_end(as, prev, end);
 		node = prev;
 	}
 	next = mm_tree_next(node);
 	if (next && mapping_can_merge(&node->map, &next->map)) {
-		uint64_t end = next->map.end;
-
+		as_trim_end(as, node, next->map.end);
 		as_unlink_free(as, next);
-		as_trim_end(as, node, end);
 	}
 	return node;
 }
