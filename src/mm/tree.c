@@ -196,11 +196,36 @@ static void rebalance_up(struct mm_tree *tree, struct mm_node *node, const struc
 	}
 }
 
+/* A descent is a chain of dependent loads: each node's line must arrive
+ * before the next address is known, and at 65,530 mappings most levels miss
+ * the caches.  Asking for the four grandchildren's lines on arriving at a
+ * node (their addresses sit in the children's lines, requested one level
+ * up) keeps two levels in flight, and a descent then waits about half the
+ * memory latency per level instead of all of it.  One line per node: the
+ * hot fields (tree.h).  Three levels ahead did worse (eight prefetches per
+ * level).  always_inline: GCC 12 takes a function that only prefetches for
+ * one without side effects and deletes its calls. */
+static inline __attribute__((always_inline)) void
+prefetch_grandchildren(const struct mm_node *node)
+{
+	const struct mm_node *left = node->left, *right = node->right;
+
+	if (left) {
+		__builtin_prefetch(left->left);
+		__builtin_prefetch(left->right);
+	}
+	if (right) {
+		__builtin_prefetch(right->left);
+		__builtin_prefetch(right->right);
+	}
+}
+
 struct mm_node *mm_tree_find_end_above(const struct mm_tree *tree, uint64_t addr)
 {
 	struct mm_node *node = tree->root, *found = NULL;
 
 	while (node) {
+		prefetch_grandchildren(node);
 		if (addr < node->map.end) {
 			found = node;
 			node = node->left;
@@ -274,6 +299,7 @@ void mm_tree_insert(struct mm_tree *tree, struct mm_node *node)
 
 	while (*link) {
 		parent = *link;
+		prefetch_grandchildren(parent);
 		link = node->map.start < parent->map.start ? &parent->left : &parent->right;
 	}
 	link_leaf(tree, node, parent, link);
@@ -409,6 +435,7 @@ static bool search_subtree(const struct hole_search *s, const struct mm_node *no
 
 	if (!subtree_may_fit(s, node))
 		return false;
+	prefetch_grandchildren(node);
 	guarded = node_guarded_start(s->tree, node);
 	first = s->topdown ? node->right : node->left;
 	second = s->topdown ? node->left : node->right;
