@@ -18,6 +18,9 @@ struct vm_flag_name {
 };
 
 static const struct vm_flag_name vm_flag_names[] = {
+	/* maps shows no VM_GROWSDOWN: without it a resync would drop the guard
+	 * gap that brk, mmap and mremap keep below such a mapping. */
+	{ "gd", MAPPING_GROWSDOWN, 0, 0 },
 	{ "lo", MAPPING_LOCKED, 0, 0 },
 	{ "lf", MAPPING_LOCKONFAULT, 0, 0 },
 	{ "dc", MAPPING_DONTFORK, 0, 0 },

@@ -36,6 +36,7 @@ int as_init(struct address_space *as, const struct as_layout *layout)
 	    layout->brk_start > layout->task_size)
 		return -EINVAL;
 	mm_tree_init(&as->tree, layout->stack_guard_gap);
+	node_pool_init(&as->pool);
 	as->layout = *layout;
 	as->brk_current = layout->brk_start;
 	as->def_flags = 0;
@@ -43,20 +44,21 @@ int as_init(struct address_space *as, const struct as_layout *layout)
 	return 0;
 }
 
-static void free_subtree(struct mm_node *node)
+static void free_subtree(struct address_space *as, struct mm_node *node)
 {
 	while (node) {
 		struct mm_node *right = node->right;
 
-		free_subtree(node->left);
-		node_free(node);
+		free_subtree(as, node->left);
+		node_free(as, node);
 		node = right;
 	}
 }
 
 void as_destroy(struct address_space *as)
 {
-	free_subtree(as->tree.root);
+	free_subtree(as, as->tree.root);
+	node_pool_destroy(&as->pool);
 	mm_tree_init(&as->tree, as->layout.stack_guard_gap);
 	as->gate_count = 0;
 }
@@ -116,11 +118,12 @@ const struct mapping *as_prev(const struct address_space *as, const struct mappi
 
 /* ---- nodes ---- */
 
-int node_reserve_fill(struct node_reserve *reserve, int wanted)
+int node_reserve_fill(struct address_space *as, struct node_reserve *reserve, int wanted)
 {
+	reserve->pool = &as->pool;
 	reserve->count = 0;
 	while (reserve->count < wanted && reserve->count < NODE_RESERVE_MAX) {
-		struct mm_node *node = malloc(sizeof(*node));
+		struct mm_node *node = node_pool_alloc(&as->pool);
 
 		if (!node) {
 			node_reserve_release(reserve);
@@ -143,7 +146,7 @@ struct mm_node *node_reserve_take(struct node_reserve *reserve)
 void node_reserve_release(struct node_reserve *reserve)
 {
 	while (reserve->count > 0)
-		free(reserve->nodes[--reserve->count]);
+		node_pool_free(reserve->pool, reserve->nodes[--reserve->count]);
 }
 
 void node_init(struct mm_node *node, const struct mapping *proto)
@@ -153,17 +156,17 @@ void node_init(struct mm_node *node, const struct mapping *proto)
 	node->left = node->right = node->parent = NULL;
 }
 
-void node_free(struct mm_node *node)
+void node_free(struct address_space *as, struct mm_node *node)
 {
 	mapping_path_put(node->map.backing.path);
-	free(node);
+	node_pool_free(&as->pool, node);
 }
 
-void as_link(struct address_space *as, struct mm_node *node)
+void as_link_before(struct address_space *as, struct mm_node *node, struct mm_node *next)
 {
 	if (node->map.kind == MAPPING_KIND_VSYSCALL)
 		as->gate_count++;
-	mm_tree_insert(&as->tree, node);
+	mm_tree_insert_before(&as->tree, node, next);
 }
 
 void as_unlink_free(struct address_space *as, struct mm_node *node)
@@ -171,20 +174,25 @@ void as_unlink_free(struct address_space *as, struct mm_node *node)
 	if (node->map.kind == MAPPING_KIND_VSYSCALL)
 		as->gate_count--;
 	mm_tree_erase(&as->tree, node);
-	node_free(node);
+	node_free(as, node);
 }
 
 struct mm_node *as_split(struct address_space *as, struct mm_node *node, uint64_t addr,
 			 struct mm_node *spare)
 {
+	struct mm_node *next = mm_tree_next(node);
+
 	node_init(spare, &node->map);
 	spare->map.start = addr;
 	spare->map.offset = node->map.offset + (addr - node->map.start);
-	/* Shrink first: the tree must never hold two overlapping nodes while
-	 * it rebalances. */
-	node->map.end = addr;
-	mm_tree_refresh(&as->tree, node);
-	as_link(as, spare);
+	/* Link first, shrink second: for a moment the two overlap (the tree
+	 * places spare by its neighbours, not by comparing ranges, and a gap
+	 * across an overlap counts as 0).  Shrinking first would open a gap
+	 * of the whole upper part, larger than the gaps around it, and both
+	 * steps would walk to the root to add it to the summaries and take
+	 * it out again. */
+	as_link_before(as, spare, next);
+	as_trim_end(as, node, addr);
 	return spare;
 }
 
@@ -206,19 +214,17 @@ struct mm_node *as_merge_around(struct address_space *as, struct mm_node *node)
 	struct mm_node *prev = mm_tree_prev(node);
 	struct mm_node *next;
 
+	/* Grow the survivor over its neighbour before unlinking that: the
+	 * other order leaves a gap for a moment (see as_split). */
 	if (prev && mapping_can_merge(&prev->map, &node->map)) {
-		uint64_t end = node->map.end;
-
+		as_trim_end(as, prev, node->map.end);
 		as_unlink_free(as, node);
-		as_trim_end(as, prev, end);
 		node = prev;
 	}
 	next = mm_tree_next(node);
 	if (next && mapping_can_merge(&node->map, &next->map)) {
-		uint64_t end = next->map.end;
-
+		as_trim_end(as, node, next->map.end);
 		as_unlink_free(as, next);
-		as_trim_end(as, node, end);
 	}
 	return node;
 }
@@ -257,14 +263,21 @@ void as_carve(struct address_space *as, uint64_t start, uint64_t end,
 	}
 }
 
-struct mm_node *as_place(struct address_space *as, const struct mapping *proto,
-			 struct node_reserve *reserve)
+struct mm_node *as_place_before(struct address_space *as, const struct mapping *proto,
+				struct node_reserve *reserve, struct mm_node *next)
 {
 	struct mm_node *node = node_reserve_take(reserve);
 
 	node_init(node, proto);
-	as_link(as, node);
+	as_link_before(as, node, next);
 	return as_merge_around(as, node);
+}
+
+struct mm_node *as_place(struct address_space *as, const struct mapping *proto,
+			 struct node_reserve *reserve)
+{
+	return as_place_before(as, proto, reserve,
+			       mm_tree_find_end_above(&as->tree, proto->start));
 }
 
 /* ---- insert and unmap ---- */
@@ -279,6 +292,7 @@ int as_insert(struct address_space *as, const struct mapping *proto)
 	struct node_reserve reserve;
 	struct mapping placed = *proto;
 	size_t count = as_map_count(as);
+	struct mm_node *next;
 	bool splits_one;
 	int err;
 
@@ -291,11 +305,14 @@ int as_insert(struct address_space *as, const struct mapping *proto)
 	/* do_mmap refuses only once the count is already past the limit, so a
 	 * mapping that merges with nothing may take it to max_map_count + 1;
 	 * unmapping the middle of one mapping first needs room for one more. */
-	splits_one = as_range_splits_one(as, proto->start, proto->end);
+	/* One descent serves the checks, the carving and the linking: the
+	 * first mapping ending above the start. */
+	next = mm_tree_find_end_above(&as->tree, proto->start);
+	splits_one = next && next->map.start < proto->start && proto->end < next->map.end;
 	if (count > as->layout.max_map_count ||
 	    (splits_one && count >= as->layout.max_map_count))
 		return -ENOMEM;
-	err = node_reserve_fill(&reserve, splits_one ? 2 : 1);
+	err = node_reserve_fill(as, &reserve, splits_one ? 2 : 1);
 	if (err)
 		return err;
 
@@ -303,8 +320,13 @@ int as_insert(struct address_space *as, const struct mapping *proto)
 	 * for private mappings, 0 for shared ones (a fresh shmem file). */
 	if (placed.flags & MAPPING_ANON)
 		placed.offset = (placed.flags & MAPPING_SHARED) ? 0 : placed.start;
-	as_carve(as, placed.start, placed.end, &reserve);
-	as_place(as, &placed, &reserve);
+	if (next && next->map.start < placed.end) {
+		as_carve(as, placed.start, placed.end, &reserve);
+		as_place(as, &placed, &reserve);
+	} else {
+		/* The range is free already: next is its successor. */
+		as_place_before(as, &placed, &reserve, next);
+	}
 	node_reserve_release(&reserve);
 	return 0;
 }
@@ -329,11 +351,11 @@ int as_unmap(struct address_space *as, uint64_t start, uint64_t len)
 	if (as_range_splits_one(as, start, end)) {
 		if (as_map_count(as) >= as->layout.max_map_count)
 			return -ENOMEM;
-		err = node_reserve_fill(&reserve, 1);
+		err = node_reserve_fill(as, &reserve, 1);
 		if (err)
 			return err;
 	} else {
-		reserve.count = 0;
+		node_reserve_fill(as, &reserve, 0);
 	}
 	as_carve(as, start, end, &reserve);
 	node_reserve_release(&reserve);

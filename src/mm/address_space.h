@@ -3,7 +3,8 @@
  * memtrace decides itself where every mapping goes and checks each memory
  * syscall against this model, reproducing the Linux rules that a program can
  * observe (placement, splitting, merging, map counts, partial effects).
- * Plain C: no ptrace, no /proc, no mm syscalls; see tests/unit/.
+ * Plain C: no ptrace, no /proc, no mm syscalls on the child (the node pool
+ * only advises the kernel about its own chunks); see tests/unit/.
  *
  * Conventions: addresses and lengths are bytes in uint64_t; ranges are
  * [start, end) with start inclusive and end exclusive; functions that can fail
@@ -20,6 +21,7 @@
 #include <stdint.h>
 
 #include "mapping.h"
+#include "node_pool.h"
 #include "tree.h"
 
 enum as_arch {
@@ -46,6 +48,7 @@ struct address_space {
 	 * page is not a VMA and not in map_count).  Kept by the model: insert
 	 * the gate with as_insert, or leave it out; never adjust this. */
 	size_t gate_count;
+	struct node_pool pool;     /* where the tree's nodes come from */
 };
 
 /* Fills in Linux's layout for a child without address randomization:

@@ -43,7 +43,7 @@ static int grow_heap(struct address_space *as, uint64_t old_aligned, uint64_t ne
 		.kind = MAPPING_KIND_HEAP,
 	};
 	struct node_reserve reserve;
-	int err = node_reserve_fill(&reserve, 1);
+	int err = node_reserve_fill(as, &reserve, 1);
 
 	if (err)
 		return err;

@@ -204,7 +204,7 @@ int as_change_range(struct address_space *as, uint64_t start, uint64_t len,
 		return err;
 	if (as_map_count(as) + (size_t)plan.counted_splits > as->layout.max_map_count)
 		return -ENOMEM;
-	err = node_reserve_fill(&reserve, plan.node_splits);
+	err = node_reserve_fill(as, &reserve, plan.node_splits);
 	if (err)
 		return err;
 

@@ -47,7 +47,7 @@ int as_fork(struct address_space *child, const struct address_space *parent)
 			nodes[count - 1]->map.end = copy.end;
 			continue;
 		}
-		node = malloc(sizeof(*node));
+		node = node_pool_alloc(&child->pool);
 		if (!node)
 			goto out_of_memory;
 		node_init(node, &copy);
@@ -61,8 +61,9 @@ int as_fork(struct address_space *child, const struct address_space *parent)
 
 out_of_memory:
 	for (i = 0; i < count; i++)
-		node_free(nodes[i]);
+		node_free(child, nodes[i]);
 	free(nodes);
+	node_pool_destroy(&child->pool);
 	child->gate_count = 0;
 	return -ENOMEM;
 }

@@ -10,10 +10,12 @@
 struct node_reserve {
 	struct mm_node *nodes[NODE_RESERVE_MAX];
 	int count;
+	struct node_pool *pool; /* where they came from and go back to */
 };
 
-/* Allocates up to `wanted` nodes.  Return 0, or -ENOMEM with none kept. */
-int node_reserve_fill(struct node_reserve *reserve, int wanted);
+/* Allocates up to `wanted` nodes from as's pool.  Return 0, or -ENOMEM with
+ * none kept. */
+int node_reserve_fill(struct address_space *as, struct node_reserve *reserve, int wanted);
 /* Returns a reserved node; aborts if the caller reserved too few. */
 struct mm_node *node_reserve_take(struct node_reserve *reserve);
 /* Frees the nodes not taken. */
@@ -21,11 +23,13 @@ void node_reserve_release(struct node_reserve *reserve);
 
 /* Copies proto into node and takes a reference on its path. */
 void node_init(struct mm_node *node, const struct mapping *proto);
-/* Drops the node's path reference and frees it (it must be unlinked). */
-void node_free(struct mm_node *node);
+/* Drops the node's path reference and gives it back to as's pool (it must
+ * be unlinked). */
+void node_free(struct address_space *as, struct mm_node *node);
 
-/* Links a node into the tree, keeping gate_count. */
-void as_link(struct address_space *as, struct mm_node *node);
+/* Links a node into the tree right before next (NULL: after the last
+ * node), keeping gate_count. */
+void as_link_before(struct address_space *as, struct mm_node *node, struct mm_node *next);
 /* Unlinks and frees a node, keeping gate_count. */
 void as_unlink_free(struct address_space *as, struct mm_node *node);
 
@@ -55,5 +59,9 @@ void as_carve(struct address_space *as, uint64_t start, uint64_t end,
  * it.  The node comes from the reserve.  Returns the node holding the range. */
 struct mm_node *as_place(struct address_space *as, const struct mapping *proto,
 			 struct node_reserve *reserve);
+/* The same when the caller knows the first node above the range (or that
+ * none is: NULL). */
+struct mm_node *as_place_before(struct address_space *as, const struct mapping *proto,
+				struct node_reserve *reserve, struct mm_node *next);
 
 #endif

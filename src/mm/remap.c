@@ -95,7 +95,7 @@ int as_move(struct address_space *as, uint64_t old_addr, uint64_t old_len, uint6
 	nodes += keep_old || as_range_splits_one(as, new_addr, new_addr + new_len);
 	if (!keep_old)
 		nodes += as_range_splits_one(as, old_addr, old_addr + old_len);
-	err = node_reserve_fill(&reserve, nodes);
+	err = node_reserve_fill(as, &reserve, nodes);
 	if (err)
 		return err;
 

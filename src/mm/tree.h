@@ -22,13 +22,24 @@
 
 #include "mapping.h"
 
+/* The fields a descent, a summary update and a hole search read come first:
+ * with map.start and map.end they fill the first 64 bytes, one cache line
+ * when the node is allocated 64-byte aligned (node_pool.c does).  The
+ * rest of the mapping (offset, backing, policy, ...) follows, read only by
+ * whoever wants that mapping.  At 65,530 mappings the tree no longer fits
+ * in L2, and a descent costs one miss per level instead of two or three. */
 struct mm_node {
-	struct mapping map;
 	struct mm_node *left, *right, *parent;
 	uint64_t sub_low;  /* guarded start of the subtree's lowest mapping (inclusive) */
 	uint64_t sub_high; /* end of the subtree's highest mapping (exclusive) */
-	uint64_t sub_gap;  /* largest gap between consecutive mappings of the subtree */
-	int height;        /* 1 for a leaf */
+	/* Largest gap between consecutive mappings of the subtree, in pages:
+	 * every boundary and the guard gap are page-aligned, and pages leave
+	 * room in the word for the height. */
+	uint64_t sub_gap_pages : 52;
+	uint64_t height : 8;    /* 1 for a leaf */
+	uint64_t growsdown : 1; /* map.flags & MAPPING_GROWSDOWN, as of the last
+				 * insert or refresh: the summaries read it here */
+	struct mapping map;     /* start and end first: offsets 48 and 56 */
 };
 
 struct mm_tree {
@@ -68,11 +79,17 @@ struct mm_node *mm_tree_prev(const struct mm_node *node);
 /* Links a node whose range overlaps no other node.  O(log n). */
 void mm_tree_insert(struct mm_tree *tree, struct mm_node *node);
 
+/* The same when the caller already knows node's successor: `next` is the
+ * first node above node's range, or NULL when none is.  Skips the descent
+ * (callers have just made it): O(1) plus the rebalancing walk. */
+void mm_tree_insert_before(struct mm_tree *tree, struct mm_node *node, struct mm_node *next);
+
 /* Unlinks a node (the caller frees it).  O(log n). */
 void mm_tree_erase(struct mm_tree *tree, struct mm_node *node);
 
 /* Recomputes the summaries above a node whose start, end or flags changed in
- * place without changing its order.  O(log n). */
+ * place without changing its order.  O(log n), and O(1) where the node's
+ * summary comes out unchanged. */
 void mm_tree_refresh(struct mm_tree *tree, struct mm_node *node);
 
 /* Replaces an empty tree's contents with nodes[0..count), sorted and

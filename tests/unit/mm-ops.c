@@ -641,9 +641,9 @@ static void test_validate_catches_corruption(struct harness *h)
 	node->map.prot = RW; /* now mergeable with the mapping below */
 	ASSERT_EQ(h, as_validate(&as, msg, sizeof(msg)), -EINVAL);
 	node->map.prot = RO;
-	node->sub_gap += PAGE;
+	node->sub_gap_pages++;
 	ASSERT_EQ(h, as_validate(&as, msg, sizeof(msg)), -EINVAL);
-	node->sub_gap -= PAGE;
+	node->sub_gap_pages--;
 	node->map.start -= PAGE; /* overlaps the mapping below */
 	ASSERT_EQ(h, as_validate(&as, msg, sizeof(msg)), -EINVAL);
 	node->map.start += PAGE;

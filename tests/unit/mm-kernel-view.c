@@ -1,0 +1,67 @@
+/* The model built from the kernel's view (/proc/self/maps and smaps), as
+ * memtrace takes it when it cannot follow a call: attributes that maps does
+ * not show must survive it.  Runs on this test's own address space.
+ *
+ *   R: a reserved PROT_NONE region; its low part unmapped again
+ *   R                                  R + 400 pages
+ *   [ free ........................... ][ growsdown ]
+ *   ^ brk_start here: growing the break to within stack_guard_gap of the
+ *     growsdown mapping must be refused, as the kernel refuses it
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* MAP_GROWSDOWN, MAP_FIXED_NOREPLACE */
+#endif
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "mm/address_space.h"
+#include "mm/brk.h"
+#include "mm_test_util.h"
+#include "proc_maps.h"
+
+#define REGION_PAGES 512
+#define GD_AT_PAGE 400
+
+static void test_growsdown_survives_the_kernel_view(struct harness *h)
+{
+	struct address_space as;
+	const struct mapping *m;
+	char *region, *gd;
+	uint64_t base, brk;
+
+	region = mmap(NULL, REGION_PAGES * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!ASSERT(h, region != MAP_FAILED))
+		return;
+	base = (uint64_t)(uintptr_t)region;
+	gd = mmap(region + GD_AT_PAGE * PAGE, 4 * PAGE, PROT_READ,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_FIXED, -1, 0);
+	ASSERT(h, gd == region + GD_AT_PAGE * PAGE);
+	munmap(region, GD_AT_PAGE * PAGE);
+
+	if (!ASSERT_EQ(h, proc_maps_load(getpid(), AS_ARCH_X86_64, 1, &as), 0))
+		goto out;
+	m = as_lookup(&as, base + GD_AT_PAGE * PAGE);
+	if (ASSERT(h, m != NULL))
+		ASSERT(h, (m->flags & MAPPING_GROWSDOWN) != 0);
+	/* What the flag is for: the guard gap below it, here as brk sees it. */
+	as_set_brk_start(&as, base);
+	ASSERT_EQ(h, as_brk(&as, base + 8 * PAGE, 2, &brk), 0);
+	ASSERT_EQ(h, brk, base + 8 * PAGE);
+	ASSERT_EQ(h, as_brk(&as, base + GD_AT_PAGE * PAGE - as.layout.stack_guard_gap, 3, &brk), 0);
+	ASSERT_EQ(h, brk, base + 8 * PAGE);
+	/* No as_validate here: proc_maps_load counts [vsyscall] in gate_count
+	 * without linking a mapping for it, which validate reports. */
+	as_destroy(&as);
+out:
+	munmap(region + GD_AT_PAGE * PAGE, (REGION_PAGES - GD_AT_PAGE) * PAGE);
+}
+
+int main(void)
+{
+	struct harness h;
+
+	harness_init(&h);
+	RUN_TEST(&h, test_growsdown_survives_the_kernel_view);
+	return harness_summary(&h);
+}
