@@ -33,6 +33,17 @@ static int arg_is_unused(const struct trapped_syscall *row, int i)
 	return !row || row->args[i] == ARG_NONE;
 }
 
+/*
+ * What is recorded of argument register i: registers the call does not
+ * read are recorded as 0 (what the program left there says nothing about
+ * its memory), so they cost nothing.
+ */
+static uint64_t recorded_arg(const struct trapped_syscall *row, const struct syscall_event *ev,
+			     int i)
+{
+	return arg_is_unused(row, i) ? 0 : ev->args[i] & arch_infos[ev->arch].word_mask;
+}
+
 /* Where st->regs keeps a call's registers and ip: the usual memory calls
  * of either arch have slots of their own. */
 static uint64_t *regs_slot(struct payload_state *st, enum arch arch, uint64_t nr)
@@ -169,13 +180,13 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 	/* Addresses are given unless NULL; other arguments unless the same as
 	 * the last time: a call tends to pass the same flags, fd and protection. */
 	for (int i = 0; i < 6; i++) {
-		uint64_t v = ev->args[i] & arch_infos[ev->arch].word_mask;
+		uint64_t v = recorded_arg(row, ev, i);
 
 		mask |= (arg_is_address(row, i) ? v != 0 : v != regs[i]) << i;
 	}
 	put_uvarint(b, mask);
 	for (int i = 0; i < 6; i++) {
-		uint64_t v = ev->args[i] & arch_infos[ev->arch].word_mask;
+		uint64_t v = recorded_arg(row, ev, i);
 
 		if (!(mask & (1u << i)))
 			continue;
@@ -191,7 +202,7 @@ void encode_event(struct bytebuf *b, struct payload_state *st, uint64_t time_ns,
 			put_word(b, v, ev->arch);
 	}
 	for (int i = 0; i < 6; i++)
-		regs[i] = ev->args[i] & arch_infos[ev->arch].word_mask;
+		regs[i] = recorded_arg(row, ev, i);
 	if (flags & EV_OLD_MMAP) {
 		mask = 0;
 		for (int i = 0; i < 6; i++)

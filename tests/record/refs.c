@@ -188,8 +188,10 @@ void test_args_round_trip(struct harness *h)
 
 		if (it.kind != RECORD_KIND_EVENT)
 			continue;
+		/* registers the call does not read are recorded as 0 */
 		for (int a = 0; a < 6; a++)
-			bad += got->args[a] != want->args[a];
+			bad += got->args[a] != (!want->row || want->row->args[a] == ARG_NONE
+							? 0 : want->args[a]);
 		bad += got->tid != want->tid || got->arch != want->arch || got->nr != want->nr;
 		bad += got->ip != want->ip || got->result != want->result;
 		n++;
