@@ -1,7 +1,9 @@
 # Sourced by bench/compare.sh: the variants, one timed run, statistics.
 # Expects $memtrace, $bin (the built programs) and $tmp.
 
-variants="native memtrace record strace null"
+# two: memtrace with an exit stop for every call (--stops=2), as before
+# the stub page, to show what one stop per call saves.
+variants="native memtrace record strace null two"
 
 # have_variant VARIANT: whether it can run here.
 have_variant() {
@@ -9,6 +11,8 @@ have_variant() {
 	record)
 		# --record is announced by --help once it exists.
 		"$memtrace" --help 2>&1 | grep -q -- --record ;;
+	two)
+		"$memtrace" --help 2>&1 | grep -q -- --stops ;;
 	strace)
 		command -v strace >/dev/null 2>&1 &&
 			strace -f --seccomp-bpf -e trace=%memory -o /dev/null true 2>/dev/null ;;
@@ -35,6 +39,8 @@ run_variant() {
 		set -- strace -f --seccomp-bpf -e trace=%memory -o /dev/null "$@" ;;
 	null)
 		set -- "$bin/null-interposer" "$@" ;;
+	two)
+		set -- "$memtrace" --stops=2 -o /dev/null -- "$@" ;;
 	esac
 	if [ "$clock" = cpu ]; then
 		set -- -c "$times" "$@"

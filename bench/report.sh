@@ -52,16 +52,16 @@ print_table() {
 			worst_at[key], best[key], best_at[key]), goal, verdict)
 	}
 	BEGIN {
-		printf("%-30s %6s %8s %8s %8s %8s %8s %7s %6s %6s %6s %6s %6s %6s %5s\n",
-			"workload", "calls", "native", "memtrace", "record", "strace", "null",
-			"mt/nat", "mt:st", "mt:nul", "rec:st", "us/mt", "us/st", "us/nul", "noise")
+		printf("%-30s %6s %8s %8s %8s %8s %8s %8s %7s %6s %6s %6s %6s %6s %6s %6s %5s\n",
+			"workload", "calls", "native", "memtrace", "record", "strace", "null", "2stops",
+			"mt/nat", "mt:st", "mt:nul", "rec:st", "mt:2s", "us/mt", "us/st", "us/nul", "noise")
 	}
 	{
 		name = $1; untrapped = $2 == "untrapped"; calls = $4 + 0
-		native = $6; mt = $7; rec = $8; st = $9; nul = $10
+		native = $6; mt = $7; rec = $8; st = $9; nul = $10; two = NF >= 11 ? $11 : "-"
 		n = med(native)
 		noise = 0
-		for (i = 6; i <= 10; i++)
+		for (i = 6; i <= NF; i++)
 			if (spread($i) > noise)
 				noise = spread($i)
 		ratio = mt == "-" ? "n/a" : sprintf("%.3f", med(mt) / n)
@@ -71,10 +71,11 @@ print_table() {
 		}
 		if ($5 != "-" && calls > 0 && !untrapped)
 			note("bytes", $5 / calls)
-		printf("%-30s %6s %8s %8s %8s %8s %8s %7s %6s %6s %6s %6s %6s %6s %4.0f%%\n",
-			$3, calls, ms(native), ms(mt), ms(rec), ms(st), ms(nul), ratio,
+		printf("%-30s %6s %8s %8s %8s %8s %8s %8s %7s %6s %6s %6s %6s %6s %6s %6s %4.0f%%\n",
+			$3, calls, ms(native), ms(mt), ms(rec), ms(st), ms(nul), ms(two), ratio,
 			per_call(mt, st, 1.0, "st"), per_call(mt, nul, 1.3, "null"),
-			per_call(rec, st, 1.5, "rec"), us(mt), us(st), us(nul), noise * 100)
+			per_call(rec, st, 1.5, "rec"), per_call(mt, two, 1e9, "two"), us(mt), us(st),
+			us(nul), noise * 100)
 	}
 	END {
 		printf("") > targets
@@ -99,10 +100,12 @@ print_table() {
   calls: trapped calls memtrace printed (one run).
   record: memtrace --record FILE; strace: strace -f --seccomp-bpf
   -e trace=%memory; null: bench/null-interposer (same filter, every stop
-  resumed at once). mt/nat: memtrace / native. Per trapped call, one
+  resumed at once); 2stops: memtrace --stops=2 (an exit stop for every
+  call, no stub page). mt/nat: memtrace / native. Per trapped call, one
   variant's overhead over native divided by another's: mt:st = (memtrace -
   native) / (strace - native), mt:nul = (memtrace - native) / (null -
-  native), rec:st = (record - native) / (strace - native). us/X: (X -
+  native), rec:st = (record - native) / (strace - native), mt:2s =
+  (memtrace - native) / (2stops - native). us/X: (X -
   native) / calls, in microseconds. * misses its target; ? not judged: the
   divisor's overhead is inside the runs' noise (the two interquartile
   ranges). noise: the widest interquartile range / median of the row.
