@@ -495,12 +495,42 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 	mapping_path_put(proto.backing.path);
 }
 
+/*
+ * mremap gives a moved piece of anonymous memory never written to the new
+ * address as its offset (copy_vma: no anon_vma yet), else keeps the old
+ * one: page faults decide, which memtrace does not see. Private /dev/zero
+ * is such memory whose maps line shows the offset: take the kernel's.
+ */
+static void take_moved_offset(struct tracee *tr, uint64_t addr, uint64_t len)
+{
+	struct address_space *as = &tr->vm->as;
+	const struct mapping *m = as_lookup(as, addr);
+	struct mapping proto;
+	struct maps_entry e;
+	char name[4096];
+	uint64_t offset;
+
+	if (!m || proc_maps_entry_at(tr->tid, addr, &e, name, sizeof(name)) < 0)
+		return;
+	offset = e.offset + (addr - e.start);
+	if (offset == m->offset + (addr - m->start))
+		return;
+	proto = *m;
+	proto.start = addr;
+	proto.end = addr + len;
+	proto.offset = offset;
+	proto.backing.path = mapping_path_get(m->backing.path);
+	as_insert(as, &proto);
+	mapping_path_put(proto.backing.path);
+}
+
 static void commit_mremap(struct service *svc, struct tracee *tr, int64_t result)
 {
 	struct address_space *as = &tr->vm->as;
 	uint64_t addr = tr->call.args[0], old_len = mm_page_align(tr->call.args[1]);
 	uint64_t new_len = mm_page_align(tr->call.args[2]), flags = tr->call.args[3];
 	const struct mapping *m = as_lookup(as, addr);
+	int zero_private = m && is_dev_zero(m) && !(m->flags & MAPPING_SHARED);
 	int err = 0;
 
 	/*
@@ -528,6 +558,8 @@ static void commit_mremap(struct service *svc, struct tracee *tr, int64_t result
 	} else {
 		err = as_move(as, addr, old_len, result, new_len,
 			      flags & MREMAP_DONTUNMAP ? AS_MOVE_KEEP_OLD : 0, svc->seq);
+		if (err == 0 && zero_private)
+			take_moved_offset(tr, (uint64_t)result, new_len);
 	}
 	if (err < 0)
 		internal_error(svc, tr, "mremap on the model", err, result);
