@@ -89,16 +89,19 @@ static int parse_policy(const char *text, struct mapping_policy *policy)
 	return 0;
 }
 
-/* Sets policy on the model over one VMA: [start, the next VMA's start). */
+/*
+ * Sets policy on the model over one VMA: [start, the next VMA's start).
+ * "default" is set only when exact.
+ */
 static void apply_policy(struct address_space *as, uint64_t start, uint64_t next_start,
-			 const char *text)
+			 const char *text, int exact)
 {
 	const struct mapping *m = as_lookup(as, start);
 	struct mapping_policy policy;
 	struct as_change chg;
 	uint64_t end;
 
-	if (!m || parse_policy(text, &policy) < 0 || policy.mode == 0)
+	if (!m || parse_policy(text, &policy) < 0 || (policy.mode == 0 && !exact))
 		return;
 	end = m->end < next_start ? m->end : next_start;
 	as_change_for_mbind(&chg, &policy);
@@ -106,11 +109,15 @@ static void apply_policy(struct address_space *as, uint64_t start, uint64_t next
 	as_change_range(as, start, end - start, &chg, NULL);
 }
 
-int numa_maps_apply(pid_t pid, struct address_space *as)
+/*
+ * The first line's policy may be the task's own, shown for every VMA
+ * without one: such lines are left alone, unless exact and it is "default".
+ */
+static int read_policies(pid_t pid, struct address_space *as, int exact)
 {
 	char path[64], line[1024], text[128], prev_text[128] = "", first_line[128] = "";
 	unsigned long long start, prev_start = 0;
-	int have_prev = 0;
+	int have_prev = 0, take_first = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
@@ -121,18 +128,30 @@ int numa_maps_apply(pid_t pid, struct address_space *as)
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%llx %127s", &start, text) != 2)
 			continue;
-		if (!first_line[0])
+		if (!first_line[0]) {
 			snprintf(first_line, sizeof(first_line), "%s", text);
-		if (have_prev && strcmp(prev_text, first_line))
-			apply_policy(as, prev_start, start, prev_text);
+			take_first = exact && strcmp(first_line, "default") == 0;
+		}
+		if (have_prev && (take_first || strcmp(prev_text, first_line)))
+			apply_policy(as, prev_start, start, prev_text, exact);
 		prev_start = start;
 		snprintf(prev_text, sizeof(prev_text), "%s", text);
 		have_prev = 1;
 	}
-	if (have_prev && strcmp(prev_text, first_line))
-		apply_policy(as, prev_start, UINT64_MAX, prev_text);
+	if (have_prev && (take_first || strcmp(prev_text, first_line)))
+		apply_policy(as, prev_start, UINT64_MAX, prev_text, exact);
 	fclose(f);
 	return 0;
+}
+
+int numa_maps_apply(pid_t pid, struct address_space *as)
+{
+	return read_policies(pid, as, 0);
+}
+
+int numa_maps_follow(pid_t pid, struct address_space *as)
+{
+	return read_policies(pid, as, 1);
 }
 
 int numa_maps_verify(pid_t pid, const struct address_space *as, const char *what)

@@ -17,6 +17,12 @@ void numa_policy_format(const struct mapping_policy *policy, char *buf, size_t s
 int numa_maps_apply(pid_t pid, struct address_space *as);
 
 /*
+ * Makes the model's policies those numa_maps shows, "default" included
+ * (unless the task has a policy of its own). Returns 0 or -errno.
+ */
+int numa_maps_follow(pid_t pid, struct address_space *as);
+
+/*
  * Compares the memory policies of the model (mbind's) with
  * /proc/PID/numa_maps. Returns 0 (same, or no NUMA), 1 (different:
  * reported, naming what), or -errno.

@@ -807,6 +807,30 @@ static void commit_mbind(struct tracee *tr, int64_t result)
 	len = mm_page_align(a[1] + (a[0] & ~MM_PAGE_MASK));
 	as_change_range(&tr->vm->as, start, len, &chg, NULL);
 	share_policy(&tr->vm->as, start, start + len, &chg);
+	for (const struct mapping *m = as_find(&tr->vm->as, start); m && m->start < start + len;
+	     m = as_next(&tr->vm->as, m))
+		if (file_on_shmem(m))
+			tr->vm->file_policies = 1;
+}
+
+/*
+ * A tmpfs file's policy is kept per range of the file, and numa_maps shows,
+ * for each piece of each mapping of it, the policy at the piece's first
+ * page: a split (mprotect, madvise, munmap, mremap) can change what a piece
+ * shows. The model does not keep the file's ranges; once mbind has set
+ * one in this address space, it takes the policies from numa_maps after
+ * every call that may split or make mappings.
+ */
+static void follow_file_policies(struct tracee *tr)
+{
+	switch (tr->call.row->family) {
+	case FAMILY_MSYNC:
+	case FAMILY_BRK:
+		return;
+	default:
+		if (tr->vm->file_policies)
+			numa_maps_follow(tr->tid, &tr->vm->as);
+	}
 }
 
 /*
@@ -939,6 +963,7 @@ static void commit_call(struct service *svc, struct tracee *tr)
 		commit_remap_file_pages(svc, tr, result);
 		break;
 	}
+	follow_file_policies(tr);
 	if (svc->verify && !tr->vm->diverged) {
 		char what[64];
 

@@ -29,6 +29,7 @@ struct vm_space {
 	struct stub *stub;
 	int stub_refused;		/* making it failed: calls take two stops here */
 	unsigned calls;			/* calls serviced, to make the stub only where it pays */
+	int file_policies;		/* mbind set a policy in a tmpfs file (service.c) */
 };
 
 /* A model of pid's address space as its exec left it. Returns NULL and sets *err. */
