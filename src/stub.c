@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -221,7 +222,8 @@ static int expect(struct injection *inj, long nr, const uint64_t args[6], int64_
 
 /*
  * A fault the tests ask for by name in MEMTRACE_FAULT: the task killed in the
- * middle of the sequence must leave memtrace sane and nothing behind.
+ * middle of the sequence must leave memtrace sane and nothing behind, and a
+ * signal sent in the middle must be delivered afterwards, not lost.
  */
 static int fault_wanted(const char *name)
 {
@@ -242,6 +244,9 @@ static int run_install(struct stub *st, struct injection *inj, int *status, int6
 	err = expect(inj, nr->ftruncate, (uint64_t[6]){ *fd, 2 * STUB_PAGE }, 0, status);
 	if (err == 0 && fault_wanted("kill-while-making-stub"))
 		kill(inj->tid, SIGKILL);
+	/* a signal that arrives meanwhile must reach the program once it runs again */
+	if (err == 0 && fault_wanted("signal-while-making-stub"))
+		syscall(SYS_tkill, inj->tid, SIGUSR1);
 	if (err == 0)
 		err = map_here(st, inj->tid, *fd);
 	if (err == 0)

@@ -73,6 +73,14 @@ check_grep "killed while the stub is made: memtrace says so" 'killed by SIGKILL'
 check_eq "killed while the stub is made: no complaint" 0 "$(grep -c 'internal error' "$tmp/err")"
 check_grep "killed while the stub is made: its first call is traced" '^brk\(NULL\) = ' "$tmp/trace"
 
+# A signal (SIGUSR1, which kills sh) arrives between two of those remote
+# calls: memtrace holds it and raises it again once the program runs.
+MEMTRACE_FAULT=signal-while-making-stub "$MEMTRACE" --stops=1 -o "$tmp/trace" -- /bin/sh -c 'exit 3' \
+	>"$tmp/out" 2>"$tmp/err"
+check_eq "signal while the stub is made: it reaches the program" 138 $?
+check_grep "signal while the stub is made: memtrace says so" 'killed by SIGUSR1' "$tmp/err"
+check_eq "signal while the stub is made: no complaint" 0 "$(grep -c 'internal error' "$tmp/err")"
+
 # The program killed while calls go through the stub (one stop each).
 # (mmfuzz writes its data file in the working directory)
 (cd "$tmp" && exec "$MEMTRACE" --stops=1 -o "$tmp/trace" -- "$fuzz" 7 100000000) >/dev/null 2>"$tmp/err" &
