@@ -4,7 +4,8 @@
  * From a syscall-exit stop, PTRACE_SYSCALL with ip moved back 2 bytes and
  * the injected call in the registers gives: a syscall-enter stop, a seccomp
  * stop if memtrace's filter traps that call, and the exit stop with the
- * result. This loop waits for that one task only; other tasks' stops wait
+ * result. From a seccomp stop, the task's own call is replaced by the
+ * injected one, and then made to run again (rr's way). This loop waits for that one task only; other tasks' stops wait
  * in the kernel until the wait loop returns to them.
  */
 #include <errno.h>
@@ -62,6 +63,18 @@ static int run_to_exit(struct injection *inj, int64_t *result, int *status)
 	}
 }
 
+/* Runs the call regs hold, with nr's args, to its exit. Returns 0 or -errno. */
+static int run_call(struct injection *inj, struct user_regs_struct *regs, const uint64_t args[6],
+		    int64_t *result, int *status)
+{
+	for (int i = 0; i < 6; i++)
+		*arg_reg(regs, inj->arch, i) = args[i];
+	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, regs) < 0 ||
+	    ptrace(PTRACE_SYSCALL, inj->tid, 0L, 0L) < 0)
+		return -errno;
+	return run_to_exit(inj, result, status);
+}
+
 int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64_t *result,
 		   int *status)
 {
@@ -70,20 +83,41 @@ int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64
 	regs.rip -= 2;
 	regs.rax = (unsigned long long)nr;
 	regs.orig_rax = (unsigned long long)nr;
-	for (int i = 0; i < 6; i++)
-		*arg_reg(&regs, inj->arch, i) = args[i];
-	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, &regs) < 0 ||
-	    ptrace(PTRACE_SYSCALL, inj->tid, 0L, 0L) < 0)
-		return -errno;
-	return run_to_exit(inj, result, status);
+	return run_call(inj, &regs, args, result, status);
 }
 
-int inject_end(struct injection *inj)
+/* Sets regs and raises any held signal. Returns 0 or -errno. */
+static int put_back(struct injection *inj, struct user_regs_struct *regs)
 {
-	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, &inj->saved) < 0)
+	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, regs) < 0)
 		return -errno;
 	/* Its siginfo is lost; the signal itself is not. */
 	if (inj->held_signal)
 		syscall(SYS_tkill, inj->tid, inj->held_signal);
 	return 0;
+}
+
+int inject_end(struct injection *inj)
+{
+	return put_back(inj, &inj->saved);
+}
+
+int inject_instead(struct injection *inj, long nr, const uint64_t args[6], int64_t *result,
+		   int *status)
+{
+	struct user_regs_struct regs = inj->saved;
+
+	/* the kernel checks the changed call against the filter again, and lets it run */
+	regs.orig_rax = (unsigned long long)nr;
+	return run_call(inj, &regs, args, result, status);
+}
+
+int inject_end_rerun(struct injection *inj)
+{
+	struct user_regs_struct regs = inj->saved;
+
+	/* as the kernel restarts a call: back on the 2-byte instruction, nr in rax */
+	regs.rip -= 2;
+	regs.rax = regs.orig_rax;
+	return put_back(inj, &regs);
 }

@@ -39,4 +39,18 @@ int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64
 /* Puts the task's registers back and raises any held signal. Returns 0 or -errno. */
 int inject_end(struct injection *inj);
 
+/*
+ * From a seccomp stop (inject_begin there): the task's call is replaced by
+ * syscall nr with args, run to its exit; as inject_syscall.
+ */
+int inject_instead(struct injection *inj, long nr, const uint64_t args[6], int64_t *result,
+		   int *status);
+
+/*
+ * After inject_instead: the task's registers back, its ip on its syscall
+ * instruction, so that its own call runs again (and traps again) once it
+ * is resumed. Raises any held signal. Returns 0 or -errno.
+ */
+int inject_end_rerun(struct injection *inj);
+
 #endif

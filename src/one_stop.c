@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "diag.h"
+#include "inject.h"
 #include "one_stop.h"
 #include "stub.h"
 #include "vm_space.h"
@@ -176,6 +177,51 @@ void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when 
 		/* with the task gone, nothing runs the slot's code any more */
 		stub_slot_release(st, slot, when == SETTLE_GONE);
 	}
+}
+
+/*
+ * Whether the call asks for the stub's addresses where Linux would give
+ * them: MAP_FIXED_NOREPLACE, or a hint (a plain MAP_FIXED replaces the
+ * stub as in Linux and needs nothing).
+ */
+static int wants_stub_range(const struct vm_space *vm, const struct syscall_event *ev)
+{
+	uint64_t a[6];
+
+	if ((ev->row->family != FAMILY_MMAP && ev->row->family != FAMILY_OLD_MMAP) ||
+	    ev->arch != vm->arch || ev->ind_fault)
+		return 0;
+	syscall_event_args(ev, a);
+	return !(a[3] & MAP_FIXED) && a[0] && a[1] && stub_overlaps(vm->stub, a[0], a[1]);
+}
+
+int one_stop_make_way(struct tracee *tr, int *status)
+{
+	static const long munmap_nr[ARCH_COUNT] = { [ARCH_X86_64] = 11, [ARCH_I386] = 91 };
+	struct vm_space *vm = tr->vm;
+	struct injection inj;
+	int64_t result = -1;
+	int err;
+
+	if (!vm || !vm->stub || vm->stub_refused || !wants_stub_range(vm, &tr->call))
+		return 0;
+	err = inject_begin(&inj, tr->tid, tr->call.arch);
+	if (err == 0)
+		err = inject_instead(&inj, munmap_nr[vm->arch],
+				     (uint64_t[6]){ vm->stub->address, 2 * STUB_PAGE }, &result,
+				     status);
+	if (err == -ESRCH)
+		return err;
+	if (err == 0)
+		err = inject_end_rerun(&inj);
+	if (err < 0)
+		return 0;
+	vm->stub_refused = 1;
+	if (result == 0)
+		as_unmap(&vm->as, vm->stub->address, 2 * STUB_PAGE);
+	debug_msg("[pid %d] the program asks for the stub page's addresses: memtrace gives "
+		  "them up (%lld)", (int)tr->tid, (long long)result);
+	return 1;
 }
 
 int one_stop_prepare(struct service *svc, struct tracee *tr, int *status)

@@ -52,6 +52,16 @@ void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when 
 		     one_stop_finish_fn finish, void *ctx);
 
 /*
+ * At the seccomp stop, before the call is planned: an mmap that asks for
+ * the stub's addresses (MAP_FIXED_NOREPLACE, or a hint there) gets them as
+ * it would without memtrace: the stub is unmapped instead of the call, and
+ * the call made to run again. Returns 1 when it was (the task is to be
+ * resumed with PTRACE_CONT; its call comes back as a new seccomp stop), 0
+ * when not, or -ESRCH when the task died meanwhile (*status says how).
+ */
+int one_stop_make_way(struct tracee *tr, int *status);
+
+/*
  * At an exit stop, after service_exit: makes the stub in tr's address space
  * once enough calls were seen there. Returns 0, or -ESRCH when the task
  * died meanwhile (*status says how).

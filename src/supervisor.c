@@ -193,6 +193,20 @@ static void on_idle(struct supervisor *sv)
 static void start_call(struct supervisor *sv, struct tracee *tr)
 {
 	while (tr) {
+		int status, made_way = one_stop_make_way(tr, &status);
+
+		if (made_way < 0) {
+			/* it died while the stub made way */
+			on_task_ended(sv, tr->tid, status);
+			return;
+		}
+		if (made_way) {
+			/* its call comes back as a new seccomp stop */
+			tr->in_syscall = 0;
+			resume(tr->tid, PTRACE_CONT, 0);
+			tr = tr->vm ? vm_space_end_turn(tr->vm, tr) : NULL;
+			continue;
+		}
 		int decided = service_entry(&sv->service, tr);
 		uint64_t slot = decided ? 0 : one_stop_issue(&sv->service, tr);
 

@@ -1,7 +1,8 @@
 /*
  * What memtrace's stub page (one stop per call) must not change: registers
- * and flags across a call, a program mapping over the stub's address, calls
- * from signal handlers that interrupt calls, and a forked child's calls.
+ * and flags across a call, a program mapping at the stub's address (with
+ * MAP_FIXED_NOREPLACE, a hint, MAP_FIXED), calls from signal handlers that
+ * interrupt calls, and a forked child's calls.
  * Natively the same checks hold, so the output is the same both ways.
  */
 #define _GNU_SOURCE
@@ -131,13 +132,30 @@ int main(void)
 		churn(10);
 	CHECK("calls from signal handlers", ticks >= TICKS);
 
-	/* a forked child makes its own calls (and its own stub) */
-	child = fork();
-	if (child == 0) {
-		churn(60);
-		_exit(failed);
+	/*
+	 * Forked children make their own calls (and their own stub), then ask
+	 * for its place as they would get it without memtrace: with
+	 * MAP_FIXED_NOREPLACE, and with a hint.
+	 */
+	for (int way = 0; way < 2; way++) {
+		child = fork();
+		if (child == 0) {
+			char *q;
+
+			churn(60);
+			q = mmap((void *)STUB_ADDRESS, 2 * PG, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | (way ? 0 : MAP_FIXED_NOREPLACE), -1, 0);
+			if (q != (char *)STUB_ADDRESS)
+				mark_failure(__LINE__);
+			else
+				munmap(q, 2 * PG);
+			churn(10);
+			_exit(failed);
+		}
+		CHECK(way ? "a forked child's calls, and a hint of 0x100000"
+			  : "a forked child's calls, and MAP_FIXED_NOREPLACE at 0x100000",
+		      waitpid(child, &status, 0) == child && status == 0);
 	}
-	CHECK("a forked child's calls", waitpid(child, &status, 0) == child && status == 0);
 
 	/* the program takes the stub's address for itself */
 	fixed = mmap((void *)STUB_ADDRESS, 4 * PG, PROT_READ | PROT_WRITE,
