@@ -105,14 +105,28 @@ static int is_dev_zero(const struct mapping *m)
 /* A mapping of a file on tmpfs (or a memfd): shmem keeps mbind's policy in the file. */
 static int file_on_shmem(const struct mapping *m)
 {
+	/* whether a device is tmpfs: asked once per device (every file mmap asks) */
+	static struct { uint32_t major, minor; int tmpfs; } known[16];
+	static unsigned nknown;
 	struct statfs fs;
+	int tmpfs;
 
 	if (m->kind == MAPPING_KIND_ANON || m->kind == MAPPING_KIND_MEMTRACE_STUB ||
 	    !m->backing.path || is_dev_zero(m))
 		return 0;
 	if (strncmp(m->backing.path->name, "/memfd:", 7) == 0)
 		return 1;
-	return statfs(m->backing.path->name, &fs) == 0 && fs.f_type == TMPFS_MAGIC;
+	for (unsigned i = 0; i < nknown && i < 16; i++)
+		if (known[i].major == m->backing.dev_major && known[i].minor == m->backing.dev_minor)
+			return known[i].tmpfs;
+	if (statfs(m->backing.path->name, &fs) < 0)
+		return 0;
+	tmpfs = fs.f_type == TMPFS_MAGIC;
+	known[nknown % 16].major = m->backing.dev_major;
+	known[nknown % 16].minor = m->backing.dev_minor;
+	known[nknown % 16].tmpfs = tmpfs;
+	nknown++;
+	return tmpfs;
 }
 
 /* The model's mapping for an mmap the kernel is about to make. Returns 0 or -errno. */
@@ -160,13 +174,12 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 	m->backing.file_id = st.st_ino;
 	/* A shared mapping of a file not open for writing may never become writable. */
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)tr->tid, fd);
-	FILE *f = fopen(path, "re");
+	FILE *f = m->flags & MAPPING_SHARED ? fopen(path, "re") : NULL;
 	if (f) {
 		unsigned long fl;
 
 		while (fgets(info, sizeof(info), f))
-			if (sscanf(info, "flags: %lo", &fl) == 1 && (fl & O_ACCMODE) == O_RDONLY &&
-			    (m->flags & MAPPING_SHARED))
+			if (sscanf(info, "flags: %lo", &fl) == 1 && (fl & O_ACCMODE) == O_RDONLY)
 				m->max_prot &= ~PROT_WRITE;
 		fclose(f);
 	}
