@@ -64,14 +64,12 @@ static void put_u32(struct code_buffer *b, uint32_t v)
 static void put_mem_insn(struct code_buffer *b, enum arch arch, const uint8_t *op, size_t oplen,
 			 uint64_t data, int has_imm, uint32_t imm)
 {
-	size_t len = oplen + 4 + (has_imm ? 4 : 0);
-
 	put_bytes(b, op, oplen);
+	/* rip-relative displacements count from the end of the instruction */
 	if (arch == ARCH_X86_64)
 		put_u32(b, (uint32_t)(data - (b->at + 4 + (has_imm ? 4 : 0))));
 	else
 		put_u32(b, (uint32_t)data);
-	(void)len;
 	if (has_imm)
 		put_u32(b, imm);
 }
