@@ -7,7 +7,6 @@
 #include <sys/mman.h>
 
 #include "diag.h"
-#include "inject.h"
 #include "one_stop.h"
 #include "stub.h"
 #include "vm_space.h"
@@ -197,23 +196,15 @@ static int wants_stub_range(const struct vm_space *vm, const struct syscall_even
 
 int one_stop_make_way(struct tracee *tr, int *status)
 {
-	static const long munmap_nr[ARCH_COUNT] = { [ARCH_X86_64] = 11, [ARCH_I386] = 91 };
 	struct vm_space *vm = tr->vm;
-	struct injection inj;
 	int64_t result = -1;
 	int err;
 
 	if (!vm || !vm->stub || vm->stub_refused || !wants_stub_range(vm, &tr->call))
 		return 0;
-	err = inject_begin(&inj, tr->tid, tr->call.arch);
-	if (err == 0)
-		err = inject_instead(&inj, munmap_nr[vm->arch],
-				     (uint64_t[6]){ vm->stub->address, 2 * STUB_PAGE }, &result,
-				     status);
+	err = stub_unmap_instead(vm->stub, tr->tid, &result, status);
 	if (err == -ESRCH)
 		return err;
-	if (err == 0)
-		err = inject_end_rerun(&inj);
 	if (err < 0)
 		return 0;
 	vm->stub_refused = 1;

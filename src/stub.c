@@ -306,6 +306,24 @@ out:
 	return err;
 }
 
+int stub_unmap_instead(const struct stub *st, pid_t tid, int64_t *result, int *status)
+{
+	struct injection inj;
+	int err = inject_begin(&inj, tid, st->arch);
+
+	if (err < 0)
+		return err;
+	err = inject_instead(&inj, install_numbers[st->arch].munmap,
+			     (uint64_t[6]){ st->address, 2 * STUB_PAGE }, result, status);
+	if (err == -ESRCH)
+		return err;
+	if (err < 0) {
+		inject_end(&inj);	/* the task's own call goes on as it was */
+		return err;
+	}
+	return inject_end_rerun(&inj);
+}
+
 void stub_free(struct stub *st)
 {
 	if (!st)

@@ -76,6 +76,15 @@ struct stub {
  */
 int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status);
 
+/*
+ * At a seccomp stop of tid (a call of the stub's arch): runs munmap of the
+ * stub's pages in place of the task's call (its result in *result), then
+ * puts the task back on its syscall instruction, so that its own call runs
+ * again once resumed. Returns 0, -ESRCH when the task died meanwhile
+ * (*status tells how), or another -errno (the task's call is left as it was).
+ */
+int stub_unmap_instead(const struct stub *st, pid_t tid, int64_t *result, int *status);
+
 /* Frees memtrace's side (its mapping, the slots' stacks). */
 void stub_free(struct stub *st);
 

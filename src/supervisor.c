@@ -25,7 +25,6 @@
 
 #include "diag.h"
 #include "one_stop.h"
-#include "stub.h"
 #include "supervisor.h"
 #include "proc_maps.h"
 #include "vm_space.h"
@@ -137,8 +136,7 @@ static void finish_stub_call(void *ctx, struct tracee *t, unsigned what)
 
 static void settle(struct supervisor *sv, struct vm_space *vm, enum settle_when when)
 {
-	if (vm && vm->stub && vm->stub->busy)
-		one_stop_settle(&sv->service, vm, when, finish_stub_call, sv);
+	one_stop_settle(&sv->service, vm, when, finish_stub_call, sv);
 }
 
 /*

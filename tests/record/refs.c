@@ -235,9 +235,10 @@ static void write_v2(const char *file, enum record_kind kind, const struct byteb
 }
 
 /* An event of tid 1: munmap, no arguments, result 0, its stack field next. */
-static void event_head(struct bytebuf *b)
+/* A munmap event of tid 1 with no arguments and result 0; eflags says what follows. */
+static void event_head(struct bytebuf *b, uint64_t eflags)
 {
-	put_uvarint(b, EV_STACK | EV2_TID | EV_NR);	/* seq: 1 more than 0 */
+	put_uvarint(b, eflags | EV2_TID | EV_NR);	/* seq: 1 more than 0 */
 	put_uvarint(b, 1);		/* tid */
 	put_uvarint(b, 0);		/* time */
 	put_uvarint(b, X_MUNMAP);
@@ -302,7 +303,7 @@ static void test_stack_flood(struct harness *h, const char *file)
 	put_record(&out, RECORD_KIND_HEADER, &p);
 	for (int e = 0; e < 8000; e++) {
 		p.len = 0;
-		event_head(&p);
+		event_head(&p, EV_STACK);
 		put_uvarint(&p, RECORD_MAX_FRAMES << 1 | 1);
 		if (e == 0) {
 			new_frame(&p, 0x10);		/* frame 1 */
@@ -330,7 +331,7 @@ void test_bad_refs(struct harness *h)
 
 	/* The good case the others spoil: a new stack of two new frames, then
 	 * a run of one (the second follows the first again). */
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 3 << 1 | 1);
 	new_frame(&b, 0x10);
 	new_frame(&b, 0x20);
@@ -355,27 +356,27 @@ void test_bad_refs(struct harness *h)
 	}
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 1 << 1);	/* stack 1: never defined */
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a reference to a stack not defined before it");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, 0 << 2 | 0);	/* the latest frame: there is none */
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a stack names a frame not defined before it");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 2 << 1 | 1);
 	put_uvarint(&b, 1 << 2 | 2);	/* a run with nothing before it */
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a run of frames outside its stack");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 2 << 1 | 1);
 	new_frame(&b, 0x10);
 	put_uvarint(&b, 1 << 2 | 2);	/* frame 1 was never followed by anything */
@@ -383,7 +384,7 @@ void test_bad_refs(struct harness *h)
 	expect_stop(h, file, 0, "a run of frames that never followed each other");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 2 << 1 | 1);
 	new_frame(&b, 0x10);
 	put_uvarint(&b, 5 << 2 | 2);	/* a run past the stack's depth */
@@ -391,20 +392,20 @@ void test_bad_refs(struct harness *h)
 	expect_stop(h, file, 0, "a run of frames outside its stack");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, (RECORD_MAX_FRAMES + 1) << 1 | 1);
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a stack of a bad depth");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, 3);		/* item tag 3 */
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a bad item in a stack");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, new_frame_item(1));	/* the module of the frame before: none */
 	put_svarint(&b, 0);
@@ -412,7 +413,7 @@ void test_bad_refs(struct harness *h)
 	expect_stop(h, file, 0, "the first frame of a stack takes the module of none");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, new_frame_item(0));
 	put_uvarint(&b, 4 << 1);	/* module: string 4, never defined */
@@ -420,7 +421,7 @@ void test_bad_refs(struct harness *h)
 	expect_stop(h, file, 0, "a reference to a string not defined before it");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, new_frame_item(0));
 	put_uvarint(&b, 1 << 2 | 1);	/* a new string built on the last one: none */
@@ -428,7 +429,7 @@ void test_bad_refs(struct harness *h)
 	expect_stop(h, file, 0, "a string built on one not defined before it");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, new_frame_item(0));
 	put_uvarint(&b, 0 << 2 | 1);	/* module: "lib" */
@@ -441,7 +442,7 @@ void test_bad_refs(struct harness *h)
 	expect_stop(h, file, 0, "a string shares more than its base holds");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, new_frame_item(0));
 	put_uvarint(&b, 0 << 2 | 1);
@@ -450,7 +451,7 @@ void test_bad_refs(struct harness *h)
 	expect_stop(h, file, 0, "a string is cut short");
 
 	b.len = 0;
-	event_head(&b);
+	event_head(&b, EV_STACK);
 	put_uvarint(&b, 1 << 1 | 1);
 	put_uvarint(&b, new_frame_item(0));
 	put_uvarint(&b, 0 << 2 | 3);
@@ -461,24 +462,14 @@ void test_bad_refs(struct harness *h)
 
 	/* a munmap of nothing whose window would be its range */
 	b.len = 0;
-	put_uvarint(&b, EV_WINDOW | EV2_TID | EV_NR);
-	put_uvarint(&b, 1);
-	put_uvarint(&b, 0);
-	put_uvarint(&b, X_MUNMAP);
-	put_uvarint(&b, 0);
-	put_svarint(&b, 0);
+	event_head(&b, EV_WINDOW);
 	put_uvarint(&b, WINDOW_CALL);
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "an event takes its window from a call without one");
 
 	/* a munmap placed where it returned: it returns no address */
 	b.len = 0;
-	put_uvarint(&b, RECORD_PLACED | EV2_TID | EV_NR);
-	put_uvarint(&b, 1);
-	put_uvarint(&b, 0);
-	put_uvarint(&b, X_MUNMAP);
-	put_uvarint(&b, 0);
-	put_svarint(&b, 0);
+	event_head(&b, RECORD_PLACED);
 	write_v2(file, RECORD_KIND_EVENT, &b);
 	expect_stop(h, file, 0, "a placed event without the address placed");
 
