@@ -445,6 +445,17 @@ void take_kernel_view(struct service *svc, struct tracee *tr, const char *why)
 	tr->plan.resynced = 1;
 }
 
+/*
+ * A new mapping of a tmpfs file may show a policy an earlier mbind set in
+ * the file: numa_maps tells (once mbind has set one in this address space,
+ * follow_file_policies reads it after every call anyway).
+ */
+static void take_file_policy(struct tracee *tr, const struct mapping *m)
+{
+	if (!tr->vm->file_policies && file_on_shmem(m))
+		numa_maps_apply(tr->tid, &tr->vm->as);
+}
+
 static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 {
 	struct syscall_event *ev = &tr->call;
@@ -475,8 +486,7 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 		const struct mapping *r = as_lookup(&tr->vm->as, result);
 
 		if (r && !kernel_backed(a[3], r)) {
-			if (file_on_shmem(r))
-				numa_maps_apply(tr->tid, &tr->vm->as);
+			take_file_policy(tr, r);
 			return;
 		}
 	}
@@ -502,9 +512,8 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 	}
 	if (err < 0 || as_insert(&tr->vm->as, &proto) < 0)
 		internal_error(svc, tr, "mmap cannot be added to the model", err, result);
-	/* a tmpfs file may carry a policy an earlier mbind set in it: numa_maps shows it */
-	else if (file_on_shmem(&proto))
-		numa_maps_apply(tr->tid, &tr->vm->as);
+	else
+		take_file_policy(tr, &proto);
 	mapping_path_put(proto.backing.path);
 }
 
