@@ -84,6 +84,27 @@ const struct trapped_syscall *arch_lookup(enum arch a, uint64_t nr)
 	return rows_by_nr[a][nr];
 }
 
+int arch_of_stop(const struct user_regs_struct *r, enum arch *out)
+{
+	enum { USER32_CS = 0x23, USER_CS = 0x33 };
+
+	if (r->cs == USER32_CS) {
+		*out = ARCH_I386;
+		return 0;
+	}
+	/*
+	 * The filter lets through every number x86_64 does not trap, so a stop
+	 * on one it does is an x86_64 call, unless i386 traps it too: then it
+	 * may be int $0x80, whose registers look the same.
+	 */
+	if (r->cs == USER_CS && arch_lookup(ARCH_X86_64, r->orig_rax) &&
+	    !arch_lookup(ARCH_I386, r->orig_rax)) {
+		*out = ARCH_X86_64;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i)
 {
 	unsigned long long *x86_64[6] = { &r->rdi, &r->rsi, &r->rdx, &r->r10, &r->r8, &r->r9 };

@@ -36,6 +36,15 @@ int arch_tables_init(void);
 /* The row that handles syscall nr of arch a, or NULL if it is not trapped. */
 const struct trapped_syscall *arch_lookup(enum arch a, uint64_t nr);
 
+/*
+ * The arch of the call a task stopped at, from its registers alone, where
+ * they tell it: every call of 32-bit code is i386, and a call of 64-bit
+ * code is x86_64 when only x86_64 traps its number. Returns 0, or -ENOENT
+ * where only PTRACE_GET_SYSCALL_INFO can tell (int $0x80 in 64-bit code,
+ * a number both arches trap, x32).
+ */
+int arch_of_stop(const struct user_regs_struct *r, enum arch *out);
+
 /* Where argument i of arch's ABI lives in the 64-bit register view. */
 unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i);
 

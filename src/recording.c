@@ -84,7 +84,6 @@ void recording_exit(struct recording *r, pid_t tid, int wait_status)
 void recording_entry(struct recording *r, struct tracee *tr)
 {
 	uint64_t ips[RECORDING_MAX_FRAMES];
-	struct user_regs_struct regs;
 	const struct address_space *as = tr->vm ? &tr->vm->as : NULL;
 	int n;
 
@@ -96,10 +95,9 @@ void recording_entry(struct recording *r, struct tracee *tr)
 		if (!tr->stack.frames)
 			return;
 	}
-	if (ptrace(PTRACE_GETREGS, tr->tid, 0L, &regs) < 0)
-		return;
 	stack_forget_memory(r->unwinder, tr->tid);
-	n = stack_capture(r->unwinder, tr->tid, tr->call.arch, &regs, as, ips, RECORDING_MAX_FRAMES);
+	n = stack_capture(r->unwinder, tr->tid, tr->call.arch, &tr->regs, as, ips,
+			  RECORDING_MAX_FRAMES);
 	for (int i = 0; i < n; i++) {
 		struct record_frame *f = &tr->stack.frames[tr->stack.nframes];
 		struct stack_location loc;

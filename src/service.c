@@ -66,11 +66,10 @@ void internal_error(struct service *svc, const struct tracee *tr, const char *wh
 		  (unsigned long long)kernel, (long long)kernel);
 }
 
-/* Starts the rewrite of a call: saves the registers. Returns 0 or -errno. */
+/* Starts the rewrite of a call from the registers read at its stop. Returns 0. */
 int begin_rewrite(struct tracee *tr, struct user_regs_struct *regs)
 {
-	if (ptrace(PTRACE_GETREGS, tr->tid, 0L, regs) < 0)
-		return -errno;
+	*regs = tr->regs;
 	tr->plan.regs = *regs;
 	return 0;
 }
@@ -289,10 +288,8 @@ static void plan_mremap(struct service *svc, struct tracee *tr)
 /* Makes the kernel skip the call, which returns result. Returns 0 or -errno. */
 static int skip_call(struct tracee *tr, int64_t result)
 {
-	struct user_regs_struct regs;
+	struct user_regs_struct regs = tr->regs;
 
-	if (ptrace(PTRACE_GETREGS, tr->tid, 0L, &regs) < 0)
-		return -errno;
 	regs.orig_rax = -1;
 	regs.rax = (uint64_t)result;
 	if (ptrace(PTRACE_SETREGS, tr->tid, 0L, &regs) < 0)

@@ -244,23 +244,43 @@ static void forget_task(struct supervisor *sv, pid_t tid)
 	tracee_remove(&sv->tracees, tid);
 }
 
-static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
+/*
+ * The registers of tr's call, and its arch: one GETREGS serves the decode,
+ * a rewrite and the stack; GET_SYSCALL_INFO only where the registers
+ * cannot tell the arch (arch_of_stop). Returns 0, or -1 when the stop is
+ * dealt with (the task resumed).
+ */
+static int read_call(struct tracee *tr, enum arch *arch)
 {
 	struct __ptrace_syscall_info info;
+
+	if (ptrace(PTRACE_GETREGS, tr->tid, 0L, &tr->regs) < 0) {
+		resume(tr->tid, PTRACE_CONT, 0);
+		return -1;
+	}
+	if (arch_of_stop(&tr->regs, arch) == 0)
+		return 0;
+	if (get_syscall_info(tr->tid, &info) < 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+		resume(tr->tid, PTRACE_CONT, 0);
+		return -1;
+	}
+	if (info.seccomp.ret_data == SECCOMP_DATA_BADARCH ||
+	    arch_from_audit(info.arch, arch) < 0) {
+		refuse_foreign_call(tr->tid, &info);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
+{
 	struct syscall_event *ev = &tr->call;
 	enum arch arch;
 
-	if (get_syscall_info(tr->tid, &info) < 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
-		resume(tr->tid, PTRACE_CONT, 0);
+	if (read_call(tr, &arch) < 0)
 		return;
-	}
-	if (info.seccomp.ret_data == SECCOMP_DATA_BADARCH ||
-	    arch_from_audit(info.arch, &arch) < 0) {
-		refuse_foreign_call(tr->tid, &info);
-		return;
-	}
 	/* a stub call the kernel restarts traps again at its slot: it is planned already */
-	if (one_stop_is_restart(tr, info.instruction_pointer)) {
+	if (one_stop_is_restart(tr, tr->regs.rip)) {
 		resume(tr->tid, PTRACE_CONT, 0);
 		return;
 	}
@@ -268,18 +288,18 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 	memset(ev, 0, sizeof(*ev));
 	ev->tid = tr->tid;
 	ev->arch = arch;
-	ev->nr = info.seccomp.nr;
-	ev->ip = info.instruction_pointer;
-	ev->row = arch_lookup(arch, info.seccomp.nr);
+	ev->nr = tr->regs.orig_rax;
+	ev->ip = tr->regs.rip;
+	ev->row = arch_lookup(arch, ev->nr);
 	if (!ev->row) {
 		error_msg("[pid %d] trapped %s syscall %llu has no handler; it runs untouched",
-			  (int)tr->tid, arch_infos[arch].name, (unsigned long long)info.seccomp.nr);
+			  (int)tr->tid, arch_infos[arch].name, (unsigned long long)ev->nr);
 		resume(tr->tid, PTRACE_CONT, 0);
 		return;
 	}
 	for (int i = 0; i < 6; i++) {
-		ev->regs[i] = info.seccomp.args[i];
-		ev->args[i] = info.seccomp.args[i] & arch_infos[arch].word_mask;
+		ev->regs[i] = *arg_reg(&tr->regs, arch, i);
+		ev->args[i] = ev->regs[i] & arch_infos[arch].word_mask;
 		if (arg_kind_is_c_int(ev->row->args[i]))
 			ev->args[i] &= UINT32_MAX;
 	}

@@ -44,6 +44,7 @@ struct tracee {
 	pid_t tid;
 	int in_syscall;			/* between a seccomp stop and its exit stop */
 	struct syscall_event call;	/* valid while in_syscall */
+	struct user_regs_struct regs;	/* read at the call's seccomp stop; valid while in_syscall */
 	struct call_plan plan;		/* valid while in_syscall */
 	struct call_stack stack;	/* valid while in_syscall, when recording */
 	struct vm_space *vm;		/* its address space; NULL until known */
