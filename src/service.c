@@ -334,8 +334,6 @@ int service_entry(struct service *svc, struct tracee *tr)
 	return 0;
 }
 
-static int brk_over_data_limit(const struct tracee *tr, uint64_t requested);
-
 int service_prepare_late_commit(struct service *svc, struct tracee *tr)
 {
 	const struct syscall_event *ev = &tr->call;
@@ -343,12 +341,7 @@ int service_prepare_late_commit(struct service *svc, struct tracee *tr)
 	uint64_t a[6];
 	int err;
 
-	/* the program may change RLIMIT_DATA (untrapped) before the commit */
-	if (ev->row->family == FAMILY_BRK) {
-		tr->plan.over_data_limit = brk_over_data_limit(tr, ev->args[0]);
-		tr->plan.data_limit_read = 1;
-		return 0;
-	}
+	tr->plan.late = 1;
 	if ((ev->row->family != FAMILY_MMAP && ev->row->family != FAMILY_OLD_MMAP) ||
 	    tr->plan.reserved)
 		return 0;
@@ -943,9 +936,16 @@ static void commit_call(struct service *svc, struct tracee *tr)
 	switch (ev->row->family) {
 	case FAMILY_BRK: {
 		uint64_t model = tr->vm->as.brk_current;
-
-		int over = tr->plan.data_limit_read ? tr->plan.over_data_limit
-						    : brk_over_data_limit(tr, ev->args[0]);
+		/*
+		 * RLIMIT_DATA is read only when the kernel kept the old break,
+		 * so that a granted brk costs no prlimit. A late commit reads
+		 * it after the call, and the program may have raised the limit
+		 * since (untrapped): there the kernel's refusal stands, as
+		 * mlock's limits do.
+		 */
+		int refused = (uint64_t)result == (model & arch_infos[ev->arch].word_mask) &&
+			      ev->args[0] != model;
+		int over = refused && (brk_over_data_limit(tr, ev->args[0]) || tr->plan.late);
 
 		if (!over &&
 		    as_brk(&tr->vm->as, ev->args[0], svc->seq, &model) < 0)

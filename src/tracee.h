@@ -27,10 +27,9 @@ struct call_plan {
 	uint64_t brk_before;		/* the break at entry */
 	uint64_t seq;			/* the service's number for the call */
 	uint64_t recorded;		/* replay: the address the recording gave it, or 0 */
-	/* read at entry for a late commit (service_prepare_late_commit): */
+	int late;			/* committed at a later stop (service_prepare_late_commit) */
+	/* read at entry for a late commit: */
 	struct mapping *proto;		/* a file mmap's mapping */
-	int data_limit_read;		/* brk: whether over_data_limit is known */
-	int over_data_limit;		/* brk: the heap would pass RLIMIT_DATA */
 };
 
 /* Where a call came from, captured at its entry when recording (recording.h). */
