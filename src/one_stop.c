@@ -63,6 +63,24 @@ uint64_t one_stop_issue(struct service *svc, struct tracee *tr)
 	return stub_issue(vm->stub, tr, tr->call.regs, tr->call.ip);
 }
 
+int one_stop_commit_at_entry(struct service *svc, struct tracee *tr)
+{
+	struct vm_space *vm = tr->vm;
+	struct syscall_event *ev = &tr->call;
+
+	/* numa_maps, read after a call that splits tmpfs memory, must see it done */
+	if (!svc->one_stop || !vm || vm->refs != 1 || vm->file_policies ||
+	    ev->arch != vm->arch || ev->row->family != FAMILY_MUNMAP || tr->plan.decided ||
+	    (vm->stub && may_touch_stub(vm->stub, ev)) ||
+	    as_unmap_verdict(&vm->as, ev->args[0], ev->args[1]) != 0)
+		return 0;
+	ev->has_result = 1;
+	ev->result = 0;
+	tr->plan.before_the_kernel = 1;
+	service_exit(svc, tr);
+	return 1;
+}
+
 int one_stop_is_restart(struct tracee *tr, uint64_t ip)
 {
 	struct stub_slot *slot;

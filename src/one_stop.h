@@ -44,6 +44,17 @@ typedef void (*one_stop_finish_fn)(void *ctx, struct tracee *t, unsigned what);
  */
 uint64_t one_stop_issue(struct service *svc, struct tracee *tr);
 
+/*
+ * At the seccomp stop, once service_entry left tr's call to the kernel:
+ * commits a call whose result is the model's alone (a munmap, whose only
+ * failures, EINVAL and the map count, the model knows) before the kernel
+ * runs it, where no other task can come in between. Its result is not read
+ * back; --verify checks the model at the task's next stop
+ * (service_verify_due). Returns 1 when it did: the task is to be
+ * resumed with PTRACE_CONT, its call over for memtrace.
+ */
+int one_stop_commit_at_entry(struct service *svc, struct tracee *tr);
+
 /* Whether tr's seccomp stop is a stub call the kernel restarted (ip - 2): it just goes on. */
 int one_stop_is_restart(struct tracee *tr, uint64_t ip);
 

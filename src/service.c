@@ -916,6 +916,33 @@ static void follow_stack_below(struct tracee *tr)
 		tr->plan.whole_window = 1;
 }
 
+/* --verify: the model against /proc/PID/maps. Returns 1 when they differed. */
+static int verify_vm(struct service *svc, struct vm_space *vm, pid_t tid, const char *what)
+{
+	if (proc_maps_verify(tid, &vm->as, what) != 1)
+		return 0;
+	svc->problems++;
+	/* One report per address space; the model follows the kernel from here. */
+	vm->diverged = 1;
+	debug_msg("[pid %d] --verify found a difference: memtrace takes the kernel's view",
+		  (int)tid);
+	vm_space_resync(vm, tid, svc->seq);
+	return 1;
+}
+
+void service_verify_due(struct service *svc, struct tracee *tr)
+{
+	struct vm_space *vm = tr->vm;
+
+	if (!vm || !vm->verify_due[0])
+		return;
+	if (!vm->diverged) {
+		vm_space_follow_stack(vm, tr->tid);
+		verify_vm(svc, vm, tr->tid, vm->verify_due);
+	}
+	vm->verify_due[0] = 0;
+}
+
 static void commit_call(struct service *svc, struct tracee *tr);
 
 void service_exit(struct service *svc, struct tracee *tr)
@@ -984,18 +1011,18 @@ static void commit_call(struct service *svc, struct tracee *tr)
 	}
 	follow_file_policies(tr);
 	if (svc->verify && !tr->vm->diverged) {
-		char what[64];
-
-		if (vm_space_follow_stack(tr->vm, tr->tid) == 1)
-			tr->plan.whole_window = 1;
+		char what[sizeof(tr->vm->verify_due)];
 
 		snprintf(what, sizeof(what), "%s (event %llu)", ev->row->name,
 			 (unsigned long long)svc->seq);
-		if (proc_maps_verify(tr->tid, &tr->vm->as, what) == 1) {
-			svc->problems++;
-			/* One report per address space; the model follows the kernel from here. */
-			tr->vm->diverged = 1;
-			take_kernel_view(svc, tr, "--verify found a difference");
+		if (tr->plan.before_the_kernel) {
+			/* the kernel has yet to run it: checked at the task's next stop */
+			memcpy(tr->vm->verify_due, what, sizeof(what));
+			return;
 		}
+		if (vm_space_follow_stack(tr->vm, tr->tid) == 1)
+			tr->plan.whole_window = 1;
+		if (verify_vm(svc, tr->vm, tr->tid, what))
+			tr->plan.resynced = 1;
 	}
 }

@@ -48,6 +48,12 @@ void service_exit(struct service *svc, struct tracee *tr);
  */
 int service_prepare_late_commit(struct service *svc, struct tracee *tr);
 
+/*
+ * At a stop of tr, whose address space may hold a call committed before
+ * the kernel ran it (one_stop_commit_at_entry): --verify checks it now.
+ */
+void service_verify_due(struct service *svc, struct tracee *tr);
+
 /* Drops what the call's plan holds, for a call whose exit is never serviced. */
 void service_discard(struct tracee *tr);
 

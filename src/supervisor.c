@@ -134,9 +134,14 @@ static void finish_stub_call(void *ctx, struct tracee *t, unsigned what)
 		recording_event(&sv->recording, t);
 }
 
-static void settle(struct supervisor *sv, struct vm_space *vm, enum settle_when when)
+/* Finishes what tr's address space has pending, as when allows. */
+static void settle(struct supervisor *sv, struct tracee *tr, enum settle_when when)
 {
-	one_stop_settle(&sv->service, vm, when, finish_stub_call, sv);
+	if (when == SETTLE_AT_STOP)
+		service_verify_due(&sv->service, tr);
+	else if (when == SETTLE_GONE && tr->vm)
+		tr->vm->verify_due[0] = 0;	/* the address space it was to be checked in is gone */
+	one_stop_settle(&sv->service, tr->vm, when, finish_stub_call, sv);
 }
 
 /*
@@ -176,7 +181,7 @@ static void on_idle(struct supervisor *sv)
 		struct tracee *tr = sv->tracees.slots[i];
 
 		if (tr && tr->vm)
-			settle(sv, tr->vm, SETTLE_IDLE);
+			settle(sv, tr, SETTLE_IDLE);
 	}
 	err = sv->printer.gather && !sv->output_failed ? printer_flush(&sv->printer) : 0;
 	if (err < 0)
@@ -205,7 +210,8 @@ static void start_call(struct supervisor *sv, struct tracee *tr)
 			tr = tr->vm ? vm_space_end_turn(tr->vm, tr) : NULL;
 			continue;
 		}
-		int decided = service_entry(&sv->service, tr);
+		int decided = service_entry(&sv->service, tr) ||
+			      one_stop_commit_at_entry(&sv->service, tr);
 		uint64_t slot = decided ? 0 : one_stop_issue(&sv->service, tr);
 
 		/* ESRCH: killed meanwhile; its exit finishes the call */
@@ -284,7 +290,7 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 		resume(tr->tid, PTRACE_CONT, 0);
 		return;
 	}
-	settle(sv, tr->vm, SETTLE_AT_STOP);
+	settle(sv, tr, SETTLE_AT_STOP);
 	memset(ev, 0, sizeof(*ev));
 	ev->tid = tr->tid;
 	ev->arch = arch;
@@ -360,7 +366,7 @@ static void on_new_task(struct supervisor *sv, struct tracee *tr, int event)
 	struct tracee *child;
 
 	/* the child starts from the parent's address space as it is now */
-	settle(sv, tr->vm, SETTLE_AT_STOP);
+	settle(sv, tr, SETTLE_AT_STOP);
 	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0L, &child_tid) == 0) {
 		child = tracee_add(&sv->tracees, child_tid);
 		if (!child) {
@@ -395,7 +401,7 @@ static void attach_new_image(struct supervisor *sv, struct tracee *tr)
 		arch = ARCH_I386;
 	/* the old address space is gone: its calls are traced, not committed */
 	if (tr->vm && tr->vm->refs == 1)
-		settle(sv, tr->vm, SETTLE_GONE);
+		settle(sv, tr, SETTLE_GONE);
 	vm_space_put(tr->vm);
 	tr->vm = vm_space_from_exec(tr->tid, arch, sv->service.seq, &err);
 	tr->linked = 1;
@@ -462,7 +468,7 @@ static void on_task_ended(struct supervisor *sv, pid_t tid, int status)
 		recording_event(&sv->recording, tr);
 	}
 	if (tr && tr->vm && tr->vm->refs == 1)
-		settle(sv, tr->vm, SETTLE_GONE);
+		settle(sv, tr, SETTLE_GONE);
 	recording_exit(&sv->recording, tid, status);
 	forget_task(sv, tid);
 	if (tid == sv->program.pid) {
@@ -502,7 +508,7 @@ static void on_stop(struct supervisor *sv, pid_t tid, int status)
 	case PTRACE_EVENT_EXIT:
 		/* the address space still exists: its last calls can be committed */
 		if (tr->vm && tr->vm->refs == 1)
-			settle(sv, tr->vm, SETTLE_AT_STOP);
+			settle(sv, tr, SETTLE_AT_STOP);
 		resume(tid, PTRACE_CONT, 0);
 		break;
 	case PTRACE_EVENT_STOP:

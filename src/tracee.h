@@ -28,6 +28,7 @@ struct call_plan {
 	uint64_t seq;			/* the service's number for the call */
 	uint64_t recorded;		/* replay: the address the recording gave it, or 0 */
 	int late;			/* committed at a later stop (service_prepare_late_commit) */
+	int before_the_kernel;		/* committed at entry; the kernel runs it after */
 	/* read at entry for a late commit: */
 	struct mapping *proto;		/* a file mmap's mapping */
 };

@@ -30,6 +30,7 @@ struct vm_space {
 	int stub_refused;		/* making it failed: calls take two stops here */
 	unsigned calls;			/* calls serviced, to make the stub only where it pays */
 	int file_policies;		/* mbind set a policy in a tmpfs file (service.c) */
+	char verify_due[64];		/* --verify: a call committed at entry, checked at the next stop */
 };
 
 /* A model of pid's address space as its exec left it. Returns NULL and sets *err. */

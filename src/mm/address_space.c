@@ -331,11 +331,9 @@ int as_insert(struct address_space *as, const struct mapping *proto)
 	return 0;
 }
 
-int as_unmap(struct address_space *as, uint64_t start, uint64_t len)
+int as_unmap_verdict(const struct address_space *as, uint64_t start, uint64_t len)
 {
-	struct node_reserve reserve;
 	uint64_t end;
-	int err;
 
 	len = mm_page_align(len);
 	end = start + len;
@@ -344,19 +342,25 @@ int as_unmap(struct address_space *as, uint64_t start, uint64_t len)
 	if (!mm_page_aligned(start) || len == 0 || end < start ||
 	    start > as->layout.task_size || len > as->layout.task_size - start)
 		return -EINVAL;
-	if (as_range_is_free(as, start, end))
-		return 0;
 	/* Linux lets the count go past the limit while unmapping, except when
 	 * one mapping would become two. */
-	if (as_range_splits_one(as, start, end)) {
-		if (as_map_count(as) >= as->layout.max_map_count)
-			return -ENOMEM;
-		err = node_reserve_fill(as, &reserve, 1);
-		if (err)
-			return err;
-	} else {
-		node_reserve_fill(as, &reserve, 0);
-	}
+	if (!as_range_is_free(as, start, end) && as_range_splits_one(as, start, end) &&
+	    as_map_count(as) >= as->layout.max_map_count)
+		return -ENOMEM;
+	return 0;
+}
+
+int as_unmap(struct address_space *as, uint64_t start, uint64_t len)
+{
+	struct node_reserve reserve;
+	uint64_t end = start + mm_page_align(len);
+	int err = as_unmap_verdict(as, start, len);
+
+	if (err || as_range_is_free(as, start, end))
+		return err;
+	err = node_reserve_fill(as, &reserve, as_range_splits_one(as, start, end));
+	if (err)
+		return err;
 	as_carve(as, start, end, &reserve);
 	node_reserve_release(&reserve);
 	return 0;

@@ -130,6 +130,8 @@ int as_insert(struct address_space *as, const struct mapping *proto);
  * munmap check).  Return 0, -EINVAL (unaligned start, len 0 or wrapping),
  * -ENOMEM. */
 int as_unmap(struct address_space *as, uint64_t start, uint64_t len);
+/* What as_unmap would return, changing nothing (memtrace's own allocation aside). */
+int as_unmap_verdict(const struct address_space *as, uint64_t start, uint64_t len);
 
 /* Forks: initialises child as a copy of parent without MAPPING_DONTFORK
  * mappings and with mlock flags cleared (neither is inherited in Linux).
