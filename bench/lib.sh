@@ -2,8 +2,10 @@
 # Expects $memtrace, $bin (the built programs) and $tmp.
 
 # two: memtrace with an exit stop for every call (--stops=2), as before
-# the stub page, to show what one stop per call saves.
-variants="native memtrace record strace null two"
+# the stub page, to show what one stop per call saves. nullr: the null
+# interposer reading each call's registers and writing its ip back, the
+# least a tool pays that reads a call and sends it elsewhere.
+variants="native memtrace record strace null two nullr"
 
 # have_variant VARIANT: whether it can run here.
 have_variant() {
@@ -41,6 +43,8 @@ run_variant() {
 		set -- "$bin/null-interposer" "$@" ;;
 	two)
 		set -- "$memtrace" --stops=2 -o /dev/null -- "$@" ;;
+	nullr)
+		set -- "$bin/null-interposer" -r "$@" ;;
 	esac
 	if [ "$clock" = cpu ]; then
 		set -- -c "$times" "$@"

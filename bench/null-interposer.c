@@ -1,5 +1,5 @@
 /*
- * null-interposer [-x] PROG [ARGS...]: the least a ptrace interposer of
+ * null-interposer [-x] [-r] PROG [ARGS...]: the least a ptrace interposer of
  * memory calls can cost. PROG runs under memtrace's own seccomp filter
  * (built from trapped_syscalls[]), and every stop is resumed at once with
  * PTRACE_CONT: nothing is read, decided or printed. One stop per trapped
@@ -10,6 +10,11 @@
  * looks at results, which tells the price of that second stop apart from
  * memtrace's own work (docs/PERFORMANCE.md).
  *
+ * -r reads each call's registers (PTRACE_GETREGS) and writes its ip back
+ * (PTRACE_POKEUSER): two ptrace calls a stop, the least an interposer pays
+ * that reads a call's arguments and sends it somewhere else, as memtrace
+ * sends calls through its stub page.
+ *
  * Exits with PROG's status, 128+N if a signal N killed it.
  */
 #include <errno.h>
@@ -17,7 +22,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,11 +100,21 @@ static int is_stop_signal(int sig)
  * Resumes one stop: events, new tasks and syscall exits at once, signals
  * delivered as they were.
  */
+/* -r: read each call's registers and write its ip back (GETREGS + POKEUSER) */
+static int read_regs;
+
 static void resume(pid_t tid, int status, int exit_stops)
 {
 	int event = (unsigned)status >> 16, sig = WSTOPSIG(status);
 	int request = PTRACE_CONT, deliver = 0;
 
+	if (event == PTRACE_EVENT_SECCOMP && read_regs) {
+		struct user_regs_struct regs;
+
+		/* what any interposer pays that reads a call and redirects it */
+		if (ptrace(PTRACE_GETREGS, tid, 0L, &regs) == 0)
+			ptrace(PTRACE_POKEUSER, tid, offsetof(struct user, regs.rip), regs.rip);
+	}
 	if (event == PTRACE_EVENT_SECCOMP && exit_stops)
 		request = PTRACE_SYSCALL;
 	else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig))
@@ -115,13 +133,16 @@ int main(int argc, char *argv[])
 	pid_t program, tid;
 	int err;
 
-	if (argc > 1 && strcmp(argv[1], "-x") == 0) {
-		exit_stops = 1;
-		argv++;
-		argc--;
+	for (; argc > 1 && argv[1][0] == '-' && argv[1][1] && !argv[1][2]; argv++, argc--) {
+		if (argv[1][1] == 'x')
+			exit_stops = 1;
+		else if (argv[1][1] == 'r')
+			read_regs = 1;
+		else
+			break;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: null-interposer [-x] PROG [ARGS...]\n");
+		fprintf(stderr, "usage: null-interposer [-x] [-r] PROG [ARGS...]\n");
 		return 2;
 	}
 	/* Built before the fork, as memtrace does: the child only installs it. */

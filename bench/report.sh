@@ -52,13 +52,15 @@ print_table() {
 			worst_at[key], best[key], best_at[key]), goal, verdict)
 	}
 	BEGIN {
-		printf("%-30s %6s %8s %8s %8s %8s %8s %8s %7s %6s %6s %6s %6s %6s %6s %6s %5s\n",
+		printf("%-30s %6s %8s %8s %8s %8s %8s %8s %8s %7s %6s %6s %6s %6s %6s %6s %6s %6s %5s\n",
 			"workload", "calls", "native", "memtrace", "record", "strace", "null", "2stops",
-			"mt/nat", "mt:st", "mt:nul", "rec:st", "mt:2s", "us/mt", "us/st", "us/nul", "noise")
+			"null-r", "mt/nat", "mt:st", "mt:nul", "rec:st", "mt:2s", "mt:nr", "us/mt",
+			"us/st", "us/nul", "noise")
 	}
 	{
 		name = $1; untrapped = $2 == "untrapped"; calls = $4 + 0
 		native = $6; mt = $7; rec = $8; st = $9; nul = $10; two = NF >= 11 ? $11 : "-"
+		nullr = NF >= 12 ? $12 : "-"
 		n = med(native)
 		noise = 0
 		for (i = 6; i <= NF; i++)
@@ -71,11 +73,11 @@ print_table() {
 		}
 		if ($5 != "-" && calls > 0 && !untrapped)
 			note("bytes", $5 / calls)
-		printf("%-30s %6s %8s %8s %8s %8s %8s %8s %7s %6s %6s %6s %6s %6s %6s %6s %4.0f%%\n",
-			$3, calls, ms(native), ms(mt), ms(rec), ms(st), ms(nul), ms(two), ratio,
-			per_call(mt, st, 1.0, "st"), per_call(mt, nul, 1.3, "null"),
-			per_call(rec, st, 1.5, "rec"), per_call(mt, two, 1e9, "two"), us(mt), us(st),
-			us(nul), noise * 100)
+		printf("%-30s %6s %8s %8s %8s %8s %8s %8s %8s %7s %6s %6s %6s %6s %6s %6s %6s %6s %4.0f%%\n",
+			$3, calls, ms(native), ms(mt), ms(rec), ms(st), ms(nul), ms(two), ms(nullr),
+			ratio, per_call(mt, st, 1.0, "st"), per_call(mt, nul, 1.3, "null"),
+			per_call(rec, st, 1.5, "rec"), per_call(mt, two, 1e9, "two"),
+			per_call(mt, nullr, 1e9, "nullr"), us(mt), us(st), us(nul), noise * 100)
 	}
 	END {
 		printf("") > targets
@@ -101,11 +103,14 @@ print_table() {
   record: memtrace --record FILE; strace: strace -f --seccomp-bpf
   -e trace=%memory; null: bench/null-interposer (same filter, every stop
   resumed at once); 2stops: memtrace --stops=2 (an exit stop for every
-  call, no stub page). mt/nat: memtrace / native. Per trapped call, one
+  call, no stub page); null-r: null-interposer -r (GETREGS and POKEUSER
+  of the ip at every stop: the floor of an interposer that reads a call
+  and redirects it). mt/nat: memtrace / native. Per trapped call, one
   variant's overhead over native divided by another's: mt:st = (memtrace -
   native) / (strace - native), mt:nul = (memtrace - native) / (null -
   native), rec:st = (record - native) / (strace - native), mt:2s =
-  (memtrace - native) / (2stops - native). us/X: (X -
+  (memtrace - native) / (2stops - native), mt:nr = (memtrace - native) /
+  (null-r - native). us/X: (X -
   native) / calls, in microseconds. * misses its target; ? not judged: the
   divisor's overhead is inside the runs' noise (the two interquartile
   ranges). noise: the widest interquartile range / median of the row.
