@@ -19,7 +19,7 @@
 #include "proc_smaps.h"
 
 /* Reads a whole /proc file; *len gets its size. Returns 0 or -errno. */
-static int read_proc_file(const char *path, char **text, size_t *len)
+int proc_read_file(const char *path, char **text, size_t *len)
 {
 	size_t cap = 16384, used = 0;
 	char *buf = malloc(cap);
@@ -71,7 +71,7 @@ int proc_maps_read(pid_t pid, struct proc_maps *maps)
 
 	memset(maps, 0, sizeof(*maps));
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	err = read_proc_file(path, &maps->text, &len);
+	err = proc_read_file(path, &maps->text, &len);
 	if (err < 0)
 		return err;
 	for (size_t i = 0; i < len; i++)
@@ -136,7 +136,7 @@ int proc_stat_fields(pid_t pid, const int *numbers, uint64_t *values, int count)
 	int err, field, found = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	err = read_proc_file(path, &text, &len);
+	err = proc_read_file(path, &text, &len);
 	if (err < 0)
 		return err;
 	/* The command name (field 2) may hold spaces and parentheses. */

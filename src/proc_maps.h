@@ -25,6 +25,12 @@ void proc_maps_free(struct proc_maps *maps);
  */
 int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_space *as);
 
+/*
+ * Reads a whole /proc file into *text (malloc'd, NUL-terminated, *len
+ * bytes) in as few read calls as its size allows. Returns 0 or -errno.
+ */
+int proc_read_file(const char *path, char **text, size_t *len);
+
 /* Reads fields of /proc/PID/stat, numbered as in proc(5). Returns 0 or -errno. */
 int proc_stat_fields(pid_t pid, const int *numbers, uint64_t *values, int count);
 

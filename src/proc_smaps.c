@@ -3,11 +3,15 @@
  * (fs/proc/task_mmu.c, show_smap_vma_flags), e.g.
  *   VmFlags: rd wr mr mw me ac lo dc
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "proc_maps.h"
 #include "proc_smaps.h"
 
 struct vm_flag_name {
@@ -55,12 +59,18 @@ static int apply_line(struct address_space *as, uint64_t start, uint64_t end, co
 	uint32_t flags = 0, known_flags;
 	uint16_t advice = 0, known_advice;
 	uint8_t may = 0;
-	char name[3];
-	int n, err = 0;
+	int err = 0;
 
-	while (sscanf(line, " %2s%n", name, &n) == 1) {
-		for (size_t i = 0; i < N_VM_FLAG_NAMES; i++) {
-			if (strcmp(name, vm_flag_names[i].name))
+	/* two-letter names separated by spaces */
+	for (;;) {
+		size_t n;
+
+		line += strspn(line, " \t");
+		n = strcspn(line, " \t\n");
+		if (!n)
+			break;
+		for (size_t i = 0; n == 2 && i < N_VM_FLAG_NAMES; i++) {
+			if (memcmp(line, vm_flag_names[i].name, 2))
 				continue;
 			flags |= vm_flag_names[i].flag;
 			advice |= vm_flag_names[i].advice;
@@ -91,25 +101,45 @@ static int apply_line(struct address_space *as, uint64_t start, uint64_t end, co
 	return err;
 }
 
+/* A mapping's first line in smaps ("start-end perms ..."): its range. */
+static bool range_line(const char *line, unsigned long long *start, unsigned long long *end)
+{
+	char *after;
+
+	if (!isxdigit((unsigned char)line[0]))
+		return false;
+	*start = strtoull(line, &after, 16);
+	if (*after != '-')
+		return false;
+	*end = strtoull(after + 1, &after, 16);
+	return *after == ' ';
+}
+
 int proc_smaps_apply_flags(pid_t pid, struct address_space *as)
 {
 	unsigned long long start = 0, end = 0, s, e;
-	char path[64], line[4096];
-	FILE *f;
+	char path[64], *text, *line, *next;
+	size_t len;
+	int err;
 
+	/* one read of the whole file: stdio took it 1 KiB a call */
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx-%llx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+	err = proc_read_file(path, &text, &len);
+	if (err < 0)
+		return err;
+	for (line = text; *line; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (range_line(line, &s, &e)) {
 			start = s;
 			end = e;
 		} else if (strncmp(line, "VmFlags:", 8) == 0 && end > start &&
 			   as_lookup(as, start)) {
+			if (next[-1] == '\n')
+				next[-1] = '\0';
 			apply_line(as, start, end, line + 8);
 		}
 	}
-	fclose(f);
+	free(text);
 	return 0;
 }
