@@ -362,6 +362,49 @@ int service_prepare_late_commit(struct service *svc, struct tracee *tr)
 	return 0;
 }
 
+void service_reach(const struct service *svc, const struct tracee *tr, struct call_reach *reach)
+{
+	(void)svc;
+	const struct syscall_event *ev = &tr->call;
+	const struct address_space *as;
+	const struct mapping *first, *last;
+	uint64_t start = ev->args[0], len = mm_page_align(ev->args[1]), end = start + len;
+
+	*reach = (struct call_reach){ .exclusive = 1 };
+	/* numa_maps is read whole after each call once tmpfs policies are followed */
+	if (!tr->vm || tr->vm->file_policies)
+		return;
+	switch (ev->row->family) {
+	case FAMILY_MUNMAP:
+	case FAMILY_MADVISE:
+		break;
+	case FAMILY_MPROTECT:
+		/* PROT_GROWSDOWN/UP: the kernel widens the range; the model resyncs */
+		if (ev->args[2] & ~7ull)
+			return;
+		break;
+	default:
+		return;	/* placements, brk, locks, shm, mbind: they read or change more */
+	}
+	as = &tr->vm->as;
+	if (!mm_page_aligned(start) || !len || end <= start || ev->arch != tr->vm->arch)
+		return;
+	/* near max_map_count, which of two splitting calls fails depends on their order */
+	if (as_map_count(as) + 2 * VM_IN_FLIGHT_MAX >= as->layout.max_map_count)
+		return;
+	/* the mappings cut at either end, and the neighbours a change may merge with */
+	first = as_find(as, start ? start - 1 : 0);
+	last = as_find(as, end);
+	reach->lo = first && first->start < start ? first->start : start;
+	reach->hi = last && last->start <= end ? last->end : end;
+	/* a stack grows by faults the model does not see (follow_stack_below) */
+	for (const struct mapping *m = as_find(as, reach->lo); m && m->start < reach->hi;
+	     m = as_next(as, m))
+		if (m->flags & MAPPING_GROWSDOWN)
+			return;
+	reach->exclusive = 0;
+}
+
 void service_discard(struct tracee *tr)
 {
 	if (!tr->plan.proto)
@@ -934,7 +977,7 @@ void service_verify_due(struct service *svc, struct tracee *tr)
 {
 	struct vm_space *vm = tr->vm;
 
-	if (!vm || !vm->verify_due[0])
+	if (!vm || !vm->verify_due[0] || vm->in_flight_count)
 		return;
 	if (!vm->diverged) {
 		vm_space_follow_stack(vm, tr->tid);
@@ -1015,11 +1058,15 @@ static void commit_call(struct service *svc, struct tracee *tr)
 
 		snprintf(what, sizeof(what), "%s (event %llu)", ev->row->name,
 			 (unsigned long long)svc->seq);
-		if (tr->plan.before_the_kernel) {
-			/* the kernel has yet to run it: checked at the task's next stop */
+		/*
+		 * The kernel has yet to run it, or other threads' calls are in
+		 * flight: the model is checked when the address space is quiet.
+		 */
+		if (tr->plan.before_the_kernel || tr->vm->in_flight_count > 1) {
 			memcpy(tr->vm->verify_due, what, sizeof(what));
 			return;
 		}
+		tr->vm->verify_due[0] = 0;
 		if (vm_space_follow_stack(tr->vm, tr->tid) == 1)
 			tr->plan.whole_window = 1;
 		if (verify_vm(svc, tr->vm, tr->tid, what))

@@ -49,10 +49,19 @@ void service_exit(struct service *svc, struct tracee *tr);
 int service_prepare_late_commit(struct service *svc, struct tracee *tr);
 
 /*
- * At a stop of tr, whose address space may hold a call committed before
- * the kernel ran it (one_stop_commit_at_entry): --verify checks it now.
+ * At a stop of tr, whose address space may hold calls whose --verify check
+ * waits (committed before the kernel ran them, or beside other calls in
+ * flight): checks the model now, if no call is in flight there.
  */
 void service_verify_due(struct service *svc, struct tracee *tr);
+
+/*
+ * What tr's decoded call may change or depend on while in flight beside
+ * other threads' calls (vm_space.h): the range of a munmap, mprotect or
+ * madvise plus the mappings it may cut or merge with; everything for any
+ * other call, and near max_map_count.
+ */
+void service_reach(const struct service *svc, const struct tracee *tr, struct call_reach *reach);
 
 /* Drops what the call's plan holds, for a call whose exit is never serviced. */
 void service_discard(struct tracee *tr);

@@ -191,53 +191,67 @@ static void on_idle(struct supervisor *sv)
 /*
  * The decoded call of tr has its turn: plan it and let it run to its exit
  * stop, or through the stub. A call memtrace decides at entry is over at
- * once (one stop, not two), and the turn passes on to the next waiting task.
+ * once (one stop, not two), and its turn ends.
  */
 static void start_call(struct supervisor *sv, struct tracee *tr)
 {
-	while (tr) {
-		int status, made_way = one_stop_make_way(tr, &status);
+	int status, made_way = one_stop_make_way(tr, &status);
 
-		if (made_way < 0) {
-			/* it died while the stub made way */
-			on_task_ended(sv, tr->tid, status);
-			return;
-		}
-		if (made_way) {
-			/* its call comes back as a new seccomp stop */
-			tr->in_syscall = 0;
-			resume(tr->tid, PTRACE_CONT, 0);
-			tr = tr->vm ? vm_space_end_turn(tr->vm, tr) : NULL;
-			continue;
-		}
-		int decided = service_entry(&sv->service, tr) ||
-			      one_stop_commit_at_entry(&sv->service, tr);
-		uint64_t slot = decided ? 0 : one_stop_issue(&sv->service, tr);
-
-		/* ESRCH: killed meanwhile; its exit finishes the call */
-		if (!decided && service_send_registers(tr, slot) < 0 && errno != ESRCH)
-			errno_msg(errno, "[pid %d] cannot set the call's registers", (int)tr->tid);
-		if (!decided && !slot) {
-			resume(tr->tid, PTRACE_SYSCALL, 0);
-			return;
-		}
-		tr->in_syscall = 0;
-		if (decided) {
-			emit(sv, &tr->call);
-			recording_event(&sv->recording, tr);
-		} else {
-			start_ticking(sv);
-		}
-		resume(tr->tid, PTRACE_CONT, 0);
-		tr = tr->vm ? vm_space_end_turn(tr->vm, tr) : NULL;
+	if (made_way < 0) {
+		/* it died while the stub made way */
+		on_task_ended(sv, tr->tid, status);
+		return;
 	}
+	if (made_way) {
+		/* its call comes back as a new seccomp stop */
+		tr->in_syscall = 0;
+		resume(tr->tid, PTRACE_CONT, 0);
+		if (tr->vm)
+			vm_space_end_turn(tr->vm, tr);
+		return;
+	}
+	int decided = service_entry(&sv->service, tr) ||
+		      one_stop_commit_at_entry(&sv->service, tr);
+	uint64_t slot = decided ? 0 : one_stop_issue(&sv->service, tr);
+
+	/* ESRCH: killed meanwhile; its exit finishes the call */
+	if (!decided && service_send_registers(tr, slot) < 0 && errno != ESRCH)
+		errno_msg(errno, "[pid %d] cannot set the call's registers", (int)tr->tid);
+	if (!decided && !slot) {
+		resume(tr->tid, PTRACE_SYSCALL, 0);
+		return;
+	}
+	tr->in_syscall = 0;
+	if (decided) {
+		emit(sv, &tr->call);
+		recording_event(&sv->recording, tr);
+	} else {
+		start_ticking(sv);
+	}
+	resume(tr->tid, PTRACE_CONT, 0);
+	if (tr->vm)
+		vm_space_end_turn(tr->vm, tr);
 }
 
-/* tr's call is over (or tr is gone): the next task waiting on its address space goes. */
+/* Starts every queued call of vm that may go now. */
+static void start_ready(struct supervisor *sv, struct vm_space *vm)
+{
+	struct tracee *tr;
+
+	/* a task that dies in start_call may drop the last other reference */
+	vm_space_get(vm);
+	while ((tr = vm_space_next(vm)))
+		start_call(sv, tr);
+	vm_space_put(vm);
+}
+
+/* tr's call is over (or tr is gone): the calls waiting on its address space may go. */
 static void end_turn(struct supervisor *sv, struct tracee *tr)
 {
-	if (tr->vm)
-		start_call(sv, vm_space_end_turn(tr->vm, tr));
+	if (!tr->vm)
+		return;
+	vm_space_end_turn(tr->vm, tr);
+	start_ready(sv, tr->vm);
 }
 
 static void forget_task(struct supervisor *sv, pid_t tid)
@@ -315,9 +329,13 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 	tr->in_syscall = 1;
 	recording_entry(&sv->recording, tr);
 	/* msync changes no mapping and may write for long: it needs no turn. */
-	if (tr->vm && ev->row->family != FAMILY_MSYNC && !vm_space_take_turn(tr->vm, tr))
+	if (!tr->vm || ev->row->family == FAMILY_MSYNC) {
+		start_call(sv, tr);
 		return;
-	start_call(sv, tr);
+	}
+	service_reach(&sv->service, tr, &tr->reach);
+	vm_space_queue(tr->vm, tr);
+	start_ready(sv, tr->vm);
 }
 
 static void on_syscall_exit(struct supervisor *sv, struct tracee *tr)

@@ -39,6 +39,15 @@ struct call_stack {
 	struct record_frame *frames;	/* RECORDING_MAX_FRAMES of them, allocated once */
 };
 
+/*
+ * What a call may change or depend on while it is in flight (vm_space.h's
+ * turns): everything, or the mappings in [lo, hi).
+ */
+struct call_reach {
+	int exclusive;
+	uint64_t lo, hi;
+};
+
 /* One traced task (a thread or a process), as the wait loop knows it. */
 struct tracee {
 	pid_t tid;
@@ -50,6 +59,7 @@ struct tracee {
 	struct vm_space *vm;		/* its address space; NULL until known */
 	int linked;			/* its address space is known (parent's event seen) */
 	int awaiting_parent;		/* held at its first stop until then */
+	struct call_reach reach;	/* of its call, set before it asks for a turn */
 	struct tracee *next_waiting;	/* in vm->waiting_head's queue */
 	int waiting;			/* queued for its turn (see vm_space.h) */
 };

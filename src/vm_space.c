@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "mm/address_space.h"
@@ -65,12 +66,8 @@ void vm_space_put(struct vm_space *vm)
 	free(vm);
 }
 
-int vm_space_take_turn(struct vm_space *vm, struct tracee *tr)
+void vm_space_queue(struct vm_space *vm, struct tracee *tr)
 {
-	if (!vm->in_flight || vm->in_flight == tr) {
-		vm->in_flight = tr;
-		return 1;
-	}
 	tr->waiting = 1;
 	tr->next_waiting = NULL;
 	if (vm->waiting_tail)
@@ -78,7 +75,6 @@ int vm_space_take_turn(struct vm_space *vm, struct tracee *tr)
 	else
 		vm->waiting_head = tr;
 	vm->waiting_tail = tr;
-	return 0;
 }
 
 static void unqueue(struct vm_space *vm, struct tracee *tr)
@@ -98,21 +94,51 @@ static void unqueue(struct vm_space *vm, struct tracee *tr)
 	tr->waiting = 0;
 }
 
-struct tracee *vm_space_end_turn(struct vm_space *vm, struct tracee *tr)
+static bool reaches_meet(const struct call_reach *a, const struct call_reach *b)
 {
-	struct tracee *next;
+	return a->exclusive || b->exclusive || (a->lo < b->hi && b->lo < a->hi);
+}
 
+/* Whether tr's call may go beside the calls in flight. */
+static bool clear_of_flight(const struct vm_space *vm, const struct tracee *tr)
+{
+	if (vm->in_flight_count == VM_IN_FLIGHT_MAX)
+		return false;
+	for (unsigned i = 0; i < vm->in_flight_count; i++)
+		if (reaches_meet(&vm->in_flight[i]->reach, &tr->reach))
+			return false;
+	return true;
+}
+
+struct tracee *vm_space_next(struct vm_space *vm)
+{
+	for (struct tracee *q = vm->waiting_head; q; q = q->next_waiting) {
+		bool behind = false;
+
+		/* a call overtakes no earlier one it meets: that one would wait for ever */
+		for (struct tracee *p = vm->waiting_head; p != q && !behind; p = p->next_waiting)
+			behind = reaches_meet(&p->reach, &q->reach);
+		if (behind || !clear_of_flight(vm, q))
+			continue;
+		unqueue(vm, q);
+		vm->in_flight[vm->in_flight_count++] = q;
+		return q;
+	}
+	return NULL;
+}
+
+void vm_space_end_turn(struct vm_space *vm, struct tracee *tr)
+{
 	if (tr->waiting) {
 		unqueue(vm, tr);
-		return NULL;
+		return;
 	}
-	if (vm->in_flight != tr)
-		return NULL;
-	next = vm->waiting_head;
-	vm->in_flight = next;
-	if (next)
-		unqueue(vm, next);
-	return next;
+	for (unsigned i = 0; i < vm->in_flight_count; i++) {
+		if (vm->in_flight[i] == tr) {
+			vm->in_flight[i] = vm->in_flight[--vm->in_flight_count];
+			return;
+		}
+	}
 }
 
 int vm_space_follow_stack(struct vm_space *vm, pid_t pid)

@@ -9,6 +9,9 @@
 
 struct stub;
 
+/* Calls of one address space in flight at once, at most. */
+#define VM_IN_FLIGHT_MAX 16
+
 /*
  * One address space and memtrace's model of it. Threads and CLONE_VM
  * children share one (refcounted); fork copies it; exec replaces it.
@@ -19,18 +22,21 @@ struct vm_space {
 	struct address_space as;
 	int diverged;			/* --verify found a difference: said once */
 	/*
-	 * One layout-changing call at a time: the kernel runs threads' calls
-	 * in an order memtrace cannot see, so the others wait at their
-	 * seccomp stop (FIFO) until the one in flight has returned.
+	 * The kernel runs threads' calls in an order memtrace cannot see, so
+	 * calls are in flight together only where no order between them can
+	 * show: each one's reach (tracee.h) apart from the others', none
+	 * exclusive. The others wait at their seccomp stop, in order, until
+	 * they may go.
 	 */
-	struct tracee *in_flight;
+	struct tracee *in_flight[VM_IN_FLIGHT_MAX];
+	unsigned in_flight_count;
 	struct tracee *waiting_head, *waiting_tail;
 	/* memtrace's page in the child (stub.h), once made; NULL before and without */
 	struct stub *stub;
 	int stub_refused;		/* making it failed: calls take two stops here */
 	unsigned calls;			/* calls serviced, to make the stub only where it pays */
 	int file_policies;		/* mbind set a policy in a tmpfs file (service.c) */
-	char verify_due[64];		/* --verify: a call committed at entry, checked at the next stop */
+	char verify_due[64];		/* --verify: the last call whose check waits (service_verify_due) */
 };
 
 /* A model of pid's address space as its exec left it. Returns NULL and sets *err. */
@@ -40,16 +46,16 @@ struct vm_space *vm_space_fork(const struct vm_space *parent);
 struct vm_space *vm_space_get(struct vm_space *vm);
 void vm_space_put(struct vm_space *vm);
 
+/* Queues tr's call (its reach set) for a turn; vm_space_next says when it may go. */
+void vm_space_queue(struct vm_space *vm, struct tracee *tr);
 /*
- * Asks for tr's turn to run a call. Returns 1 if it may go now, 0 if it was
- * queued (it stays stopped; vm_space_end_turn hands it the turn later).
+ * The first queued call that may go now: in flight from here, to be
+ * started. NULL when none may. A call goes when its reach meets that of no
+ * call in flight and of no call queued before it.
  */
-int vm_space_take_turn(struct vm_space *vm, struct tracee *tr);
-/*
- * tr's call is over, or tr is gone: drops it from the turn and the queue.
- * Returns the task whose turn it is now (to be started), or NULL.
- */
-struct tracee *vm_space_end_turn(struct vm_space *vm, struct tracee *tr);
+struct tracee *vm_space_next(struct vm_space *vm);
+/* tr's call is over, or tr is gone: drops it from the calls in flight and the queue. */
+void vm_space_end_turn(struct vm_space *vm, struct tracee *tr);
 
 /*
  * Stacks grow by page faults, which memtrace does not see: takes the
