@@ -39,7 +39,9 @@ if mount -t tmpfs -o size=64k memtrace-test "$disk" 2>/dev/null; then
 	"$MEMTRACE" report "$disk/r.mtr" >"$tmp/report" 2>"$tmp/report.err"
 	check_eq "... the cut recording reads" 0 $?
 	check_grep "... up to its last complete record" '^events: [1-9][0-9]* ' "$tmp/report"
-	check_grep "... and says where it was cut" 'cut short' "$tmp/report.err"
+	# mid-record, or (when the disk filled at a record's end) before the end record
+	check_grep "... and says where it was cut" 'cut short|ends without its end record' \
+		"$tmp/report.err"
 	umount "$disk"
 else
 	"$MEMTRACE" --record /dev/full -o /dev/null -- "$storm" 5 >"$tmp/out" 2>"$tmp/err"
