@@ -1062,7 +1062,7 @@ static void commit_call(struct service *svc, struct tracee *tr)
 		 * The kernel has yet to run it, or other threads' calls are in
 		 * flight: the model is checked when the address space is quiet.
 		 */
-		if (tr->plan.before_the_kernel || tr->vm->in_flight_count > 1) {
+		if (tr->plan.before_the_kernel || vm_space_others_in_flight(tr->vm, tr)) {
 			memcpy(tr->vm->verify_due, what, sizeof(what));
 			return;
 		}

@@ -191,16 +191,17 @@ static void on_idle(struct supervisor *sv)
 /*
  * The decoded call of tr has its turn: plan it and let it run to its exit
  * stop, or through the stub. A call memtrace decides at entry is over at
- * once (one stop, not two), and its turn ends.
+ * once (one stop, not two), and its turn ends. Returns -ESRCH when tr died
+ * meanwhile (it is forgotten, and its address space may be too), else 0.
  */
-static void start_call(struct supervisor *sv, struct tracee *tr)
+static int start_call(struct supervisor *sv, struct tracee *tr)
 {
 	int status, made_way = one_stop_make_way(tr, &status);
 
 	if (made_way < 0) {
 		/* it died while the stub made way */
 		on_task_ended(sv, tr->tid, status);
-		return;
+		return -ESRCH;
 	}
 	if (made_way) {
 		/* its call comes back as a new seccomp stop */
@@ -208,7 +209,7 @@ static void start_call(struct supervisor *sv, struct tracee *tr)
 		resume(tr->tid, PTRACE_CONT, 0);
 		if (tr->vm)
 			vm_space_end_turn(tr->vm, tr);
-		return;
+		return 0;
 	}
 	int decided = service_entry(&sv->service, tr) ||
 		      one_stop_commit_at_entry(&sv->service, tr);
@@ -219,7 +220,7 @@ static void start_call(struct supervisor *sv, struct tracee *tr)
 		errno_msg(errno, "[pid %d] cannot set the call's registers", (int)tr->tid);
 	if (!decided && !slot) {
 		resume(tr->tid, PTRACE_SYSCALL, 0);
-		return;
+		return 0;
 	}
 	tr->in_syscall = 0;
 	if (decided) {
@@ -231,6 +232,7 @@ static void start_call(struct supervisor *sv, struct tracee *tr)
 	resume(tr->tid, PTRACE_CONT, 0);
 	if (tr->vm)
 		vm_space_end_turn(tr->vm, tr);
+	return 0;
 }
 
 /* Starts every queued call of vm that may go now. */
@@ -238,11 +240,18 @@ static void start_ready(struct supervisor *sv, struct vm_space *vm)
 {
 	struct tracee *tr;
 
-	/* a task that dies in start_call may drop the last other reference */
-	vm_space_get(vm);
-	while ((tr = vm_space_next(vm)))
-		start_call(sv, tr);
-	vm_space_put(vm);
+	/*
+	 * A task that died in start_call was forgotten, which started the
+	 * calls its end let go; vm itself may be gone with it.
+	 */
+	for (;;) {
+		/* calls committed since a call was queued may have moved what it reaches */
+		for (tr = vm->waiting_head; tr; tr = tr->next_waiting)
+			service_reach(&sv->service, tr, &tr->reach);
+		tr = vm_space_next(vm);
+		if (!tr || start_call(sv, tr) < 0)
+			return;
+	}
 }
 
 /* tr's call is over (or tr is gone): the calls waiting on its address space may go. */
@@ -305,6 +314,7 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 		return;
 	}
 	settle(sv, tr, SETTLE_AT_STOP);
+	sv->calls_seen++;
 	memset(ev, 0, sizeof(*ev));
 	ev->tid = tr->tid;
 	ev->arch = arch;
@@ -333,7 +343,6 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 		start_call(sv, tr);
 		return;
 	}
-	service_reach(&sv->service, tr, &tr->reach);
 	vm_space_queue(tr->vm, tr);
 	start_ready(sv, tr->vm);
 }
@@ -617,8 +626,10 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 				errno_msg(errno, "waitpid");
 			break;
 		}
-		if (WIFSTOPPED(status))
+		if (WIFSTOPPED(status)) {
+			sv->stops_seen++;
 			on_stop(sv, tid, status);
+		}
 		else if (WIFEXITED(status) || WIFSIGNALED(status))
 			on_task_ended(sv, tid, status);
 	}
@@ -633,5 +644,7 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 	if (sv->service.problems)
 		error_msg("%lu internal error(s) or --verify difference(s): see above",
 			  sv->service.problems);
+	/* injected calls (the stub's making) stop without passing here */
+	debug_msg("%lu calls trapped, %lu stops", sv->calls_seen, sv->stops_seen);
 	return final_status(sv);
 }

@@ -127,6 +127,15 @@ struct tracee *vm_space_next(struct vm_space *vm)
 	return NULL;
 }
 
+unsigned vm_space_others_in_flight(const struct vm_space *vm, const struct tracee *tr)
+{
+	unsigned others = 0;
+
+	for (unsigned i = 0; i < vm->in_flight_count; i++)
+		others += vm->in_flight[i] != tr;
+	return others;
+}
+
 void vm_space_end_turn(struct vm_space *vm, struct tracee *tr)
 {
 	if (tr->waiting) {

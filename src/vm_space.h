@@ -54,6 +54,8 @@ void vm_space_queue(struct vm_space *vm, struct tracee *tr);
  * call in flight and of no call queued before it.
  */
 struct tracee *vm_space_next(struct vm_space *vm);
+/* How many calls other than tr's are in flight. */
+unsigned vm_space_others_in_flight(const struct vm_space *vm, const struct tracee *tr);
 /* tr's call is over, or tr is gone: drops it from the calls in flight and the queue. */
 void vm_space_end_turn(struct vm_space *vm, struct tracee *tr);
 
