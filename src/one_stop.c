@@ -63,6 +63,21 @@ uint64_t one_stop_issue(struct service *svc, struct tracee *tr)
 	return stub_issue(vm->stub, tr, tr->call.regs, tr->call.ip);
 }
 
+/*
+ * Whether every mapping in [start, start + len) is plain memory: anonymous
+ * (not hugetlb, which refuses unaligned cuts, nor a special mapping, which
+ * Linux 6.15 may seal) or the heap.
+ */
+static int plain_memory(const struct address_space *as, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + mm_page_align(len);
+
+	for (const struct mapping *m = as_find(as, start); m && m->start < end; m = as_next(as, m))
+		if (!(m->kind == MAPPING_KIND_ANON && !m->backing.path) && m->kind != MAPPING_KIND_HEAP)
+			return 0;
+	return 1;
+}
+
 int one_stop_commit_at_entry(struct service *svc, struct tracee *tr)
 {
 	struct vm_space *vm = tr->vm;
@@ -72,7 +87,8 @@ int one_stop_commit_at_entry(struct service *svc, struct tracee *tr)
 	if (!svc->one_stop || !vm || vm->refs != 1 || vm->file_policies ||
 	    ev->arch != vm->arch || ev->row->family != FAMILY_MUNMAP || tr->plan.decided ||
 	    (vm->stub && may_touch_stub(vm->stub, ev)) ||
-	    as_unmap_verdict(&vm->as, ev->args[0], ev->args[1]) != 0)
+	    as_unmap_verdict(&vm->as, ev->args[0], ev->args[1]) != 0 ||
+	    !plain_memory(&vm->as, ev->args[0], ev->args[1]))
 		return 0;
 	ev->has_result = 1;
 	ev->result = 0;

@@ -46,8 +46,9 @@ uint64_t one_stop_issue(struct service *svc, struct tracee *tr);
 
 /*
  * At the seccomp stop, once service_entry left tr's call to the kernel:
- * commits a call whose result is the model's alone (a munmap, whose only
- * failures, EINVAL and the map count, the model knows) before the kernel
+ * commits a call whose result is the model's alone (a munmap of plain
+ * anonymous memory or heap, whose only failures, EINVAL and the map count,
+ * the model knows) before the kernel
  * runs it, where no other task can come in between. Its result is not read
  * back; --verify checks the model at the task's next stop
  * (service_verify_due). Returns 1 when it did: the task is to be
