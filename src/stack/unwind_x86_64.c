@@ -21,8 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <libunwind.h>
 
@@ -313,14 +311,18 @@ static int step(struct capture *c, unw_cursor_t *cursor, uint64_t ip, uint64_t l
  * libunwind works for memtrace, sigprocmask leaves the mask alone: this
  * definition comes before the C library's for libunwind, which calls it
  * through its PLT. memtrace itself calls no sigprocmask; any other caller
- * gets the real call.
+ * gets pthread_sigmask, which is what the C library's does.
  */
 static bool in_libunwind;
 
 int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
-	if (!in_libunwind)
-		return (int)syscall(SYS_rt_sigprocmask, how, set, old, (size_t)(_NSIG / 8));
+	if (!in_libunwind) {
+		int err = pthread_sigmask(how, set, old);
+
+		errno = err ? err : errno;
+		return err ? -1 : 0;
+	}
 	if (old)
 		sigemptyset(old);
 	return 0;
