@@ -362,9 +362,35 @@ int service_prepare_late_commit(struct service *svc, struct tracee *tr)
 	return 0;
 }
 
+/*
+ * Where a private anonymous mmap memtrace places would go, found as
+ * plan_mmap will find it when the call starts (the model does not change
+ * in between). Returns 0 and [*start, *end), or -1 when the call is not
+ * such a placement (files, shared memory, fixed or huge-page calls,
+ * replay's imposed addresses): it then runs alone.
+ */
+static int anon_placement(const struct service *svc, const struct tracee *tr, uint64_t *start,
+			  uint64_t *end)
+{
+	const struct syscall_event *ev = &tr->call;
+	uint64_t a[6], len, chosen;
+
+	if (svc->recorded_address || ev->row->family != FAMILY_MMAP || ev->ind_fault)
+		return -1;
+	syscall_event_args(ev, a);
+	len = mm_page_align(a[1]);
+	if ((a[3] & 0xf) != MAP_PRIVATE || !(a[3] & MAP_ANONYMOUS) || !a[1] || !len ||
+	    (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_32BIT | MAP_HUGETLB | MAP_GROWSDOWN |
+		     MAP_LOCKED)) ||
+	    choose_address(tr, a[0], len, &chosen) < 0)
+		return -1;
+	*start = chosen;
+	*end = chosen + len;
+	return 0;
+}
+
 void service_reach(const struct service *svc, const struct tracee *tr, struct call_reach *reach)
 {
-	(void)svc;
 	const struct syscall_event *ev = &tr->call;
 	const struct address_space *as;
 	const struct mapping *first, *last;
@@ -372,7 +398,7 @@ void service_reach(const struct service *svc, const struct tracee *tr, struct ca
 
 	*reach = (struct call_reach){ .exclusive = 1 };
 	/* numa_maps is read whole after each call once tmpfs policies are followed */
-	if (!tr->vm || tr->vm->file_policies)
+	if (!tr->vm || tr->vm->file_policies || ev->arch != tr->vm->arch)
 		return;
 	switch (ev->row->family) {
 	case FAMILY_MUNMAP:
@@ -383,11 +409,16 @@ void service_reach(const struct service *svc, const struct tracee *tr, struct ca
 		if (ev->args[2] & ~7ull)
 			return;
 		break;
+	case FAMILY_MMAP:
+		/* the place it will get is reserved in the model at its start */
+		if (anon_placement(svc, tr, &start, &end) < 0)
+			return;
+		break;
 	default:
-		return;	/* placements, brk, locks, shm, mbind: they read or change more */
+		return;	/* brk, remaps, locks, shm, mbind: they read or change more */
 	}
 	as = &tr->vm->as;
-	if (!mm_page_aligned(start) || !len || end <= start || ev->arch != tr->vm->arch)
+	if (!mm_page_aligned(start) || start == end || end < start)
 		return;
 	/* near max_map_count, which of two splitting calls fails depends on their order */
 	if (as_map_count(as) + 2 * VM_IN_FLIGHT_MAX >= as->layout.max_map_count)
@@ -397,7 +428,7 @@ void service_reach(const struct service *svc, const struct tracee *tr, struct ca
 	last = as_find(as, end);
 	reach->lo = first && first->start < start ? first->start : start;
 	reach->hi = last && last->start <= end ? last->end : end;
-	/* a stack grows by faults the model does not see (follow_stack_below) */
+	/* a stack grows by faults the model does not see, and keeps a gap below */
 	for (const struct mapping *m = as_find(as, reach->lo); m && m->start < reach->hi;
 	     m = as_next(as, m))
 		if (m->flags & MAPPING_GROWSDOWN)
