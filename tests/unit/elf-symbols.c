@@ -1,6 +1,7 @@
 /*
- * elf_image_symbol_at against a brute-force reference, on the C library
- * this test runs with: every function symbol's first byte, its middle, the
+ * elf_image_symbol_at against a brute-force reference, on the library that
+ * gives this test its mmap (the C library, or a sanitizer's runtime that
+ * intercepts it): every function symbol's first byte, its middle, the
  * byte before it and the byte past its end must get the name (and start)
  * that a scan of the whole symbol table gives, aliases chosen as a
  * programmer would write them. This guards the sort that makes the lookup
@@ -64,11 +65,39 @@ static const struct func *reference_at(uint64_t vaddr)
 	return best;
 }
 
-/* The function symbols of the image's .dynsym, read with nothing of memtrace's. */
+/* Adds the function symbols of section i (a symbol table). */
+static int add_functions(const uint8_t *data, const Elf64_Shdr *sh, unsigned i)
+{
+	const Elf64_Sym *syms = (const Elf64_Sym *)(data + sh[i].sh_offset);
+	const char *strtab = (const char *)data + sh[sh[i].sh_link].sh_offset;
+	size_t count = sh[i].sh_size / sizeof(Elf64_Sym);
+
+	funcs = calloc(count ? count : 1, sizeof(*funcs));
+	if (!funcs)
+		return -ENOMEM;
+	for (size_t j = 0; j < count; j++) {
+		unsigned type = ELF64_ST_TYPE(syms[j].st_info);
+
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
+		    syms[j].st_shndx == SHN_UNDEF || !syms[j].st_value || !syms[j].st_name)
+			continue;
+		funcs[nfuncs++] = (struct func){ syms[j].st_value, syms[j].st_size,
+						 strtab + syms[j].st_name,
+						 ELF64_ST_BIND(syms[j].st_info) };
+	}
+	return 0;
+}
+
+/*
+ * The function symbols of the image, read with nothing of memtrace's, from
+ * the table memtrace names frames from: .symtab when it has functions
+ * (an unstripped library, such as a sanitizer's runtime), else .dynsym.
+ */
 static int read_functions(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	static uint8_t *data;
+	int symtab = -1, dynsym = -1, err;
 	Elf64_Ehdr *eh;
 	Elf64_Shdr *sh;
 	long size;
@@ -81,26 +110,18 @@ static int read_functions(const char *path)
 	eh = (Elf64_Ehdr *)data;
 	sh = (Elf64_Shdr *)(data + eh->e_shoff);
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
-		const Elf64_Sym *syms = (const Elf64_Sym *)(data + sh[i].sh_offset);
-		const char *strtab = (const char *)data + sh[sh[i].sh_link].sh_offset;
-		size_t count = sh[i].sh_size / sizeof(Elf64_Sym);
-
-		if (sh[i].sh_type != SHT_DYNSYM)
-			continue;
-		funcs = calloc(count, sizeof(*funcs));
-		for (size_t j = 0; funcs && j < count; j++) {
-			unsigned type = ELF64_ST_TYPE(syms[j].st_info);
-
-			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
-			    syms[j].st_shndx == SHN_UNDEF || !syms[j].st_value || !syms[j].st_name)
-				continue;
-			funcs[nfuncs++] = (struct func){ syms[j].st_value, syms[j].st_size,
-							 strtab + syms[j].st_name,
-							 ELF64_ST_BIND(syms[j].st_info) };
-		}
-		return funcs ? 0 : -ENOMEM;
+		if (sh[i].sh_type == SHT_SYMTAB)
+			symtab = (int)i;
+		else if (sh[i].sh_type == SHT_DYNSYM)
+			dynsym = (int)i;
 	}
-	return -ENOENT;
+	if (symtab >= 0) {
+		err = add_functions(data, sh, (unsigned)symtab);
+		if (err < 0 || nfuncs)
+			return err;
+		free(funcs);
+	}
+	return dynsym >= 0 ? add_functions(data, sh, (unsigned)dynsym) : -ENOENT;
 }
 
 static void check_at(struct harness *h, uint64_t vaddr, unsigned *mismatches)
