@@ -36,6 +36,7 @@
 #include "proc_maps.h"
 #include "service.h"
 #include "service_internal.h"
+#include "stub.h"
 #include "vm_space.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -382,6 +383,8 @@ static int anon_placement(const struct service *svc, const struct tracee *tr, ui
 	if ((a[3] & 0xf) != MAP_PRIVATE || !(a[3] & MAP_ANONYMOUS) || !a[1] || !len ||
 	    (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_32BIT | MAP_HUGETLB | MAP_GROWSDOWN |
 		     MAP_LOCKED)) ||
+	    /* one_stop_make_way unmaps the stub for a hint there, outside this reach */
+	    (tr->vm->stub && !tr->vm->stub_refused && a[0] && stub_overlaps(tr->vm->stub, a[0], a[1])) ||
 	    choose_address(tr, a[0], len, &chosen) < 0)
 		return -1;
 	*start = chosen;
