@@ -403,6 +403,14 @@ static void on_new_task(struct supervisor *sv, struct tracee *tr, int event)
 
 			if (tr->vm)
 				child->vm = shared ? vm_space_get(tr->vm) : vm_space_fork(tr->vm);
+			/*
+			 * Other threads' calls in flight may have run before the
+			 * fork or not: the model does not know which, the child's
+			 * maps do (its own calls stop it before they change them).
+			 */
+			if (!shared && child->vm && tr->vm->in_flight_count &&
+			    vm_space_resync(child->vm, (pid_t)child_tid, sv->service.seq) < 0)
+				debug_msg("[pid %lu] cannot read its maps after the fork", child_tid);
 			child->linked = 1;
 			recording_task(&sv->recording, event, tr->tid, child_tid, shared);
 			if (child->awaiting_parent) {

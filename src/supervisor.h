@@ -19,8 +19,8 @@ struct supervisor {
 	int output_failed;	/* the trace output broke (EPIPE, ENOSPC): said once */
 	const char *record_path;	/* --record FILE, or NULL (see record/record.h) */
 	struct recording recording;
-	int ticking;
-	unsigned long calls_seen, stops_seen;	/* for -d's closing line */		/* the idle tick runs (stub calls, gathered trace lines) */
+	int ticking;		/* the idle tick runs (stub calls, gathered trace lines) */
+	unsigned long calls_seen, stops_seen;	/* for -d's closing line */
 };
 
 /*
