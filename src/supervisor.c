@@ -404,11 +404,13 @@ static void on_new_task(struct supervisor *sv, struct tracee *tr, int event)
 			if (tr->vm)
 				child->vm = shared ? vm_space_get(tr->vm) : vm_space_fork(tr->vm);
 			/*
-			 * Other threads' calls in flight may have run before the
-			 * fork or not: the model does not know which, the child's
-			 * maps do (its own calls stop it before they change them).
+			 * Other threads' calls may have run before the fork or
+			 * not (one in flight when the kernel copied the address
+			 * space may be committed before memtrace sees the fork):
+			 * the model does not know which, the child's maps do (its
+			 * own calls stop it before they change them).
 			 */
-			if (!shared && child->vm && tr->vm->in_flight_count &&
+			if (!shared && child->vm && tr->vm->refs > 1 &&
 			    vm_space_resync(child->vm, (pid_t)child_tid, sv->service.seq) < 0)
 				debug_msg("[pid %lu] cannot read its maps after the fork", child_tid);
 			child->linked = 1;
