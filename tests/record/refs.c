@@ -214,24 +214,32 @@ static void put_record(struct bytebuf *file, enum record_kind kind, const struct
 	put_u32le(file, crc32_update(0, file->data + start, file->len - start));
 }
 
-/* A version 2 file: preamble, header, then one record of kind holding body. */
-static void write_v2(const char *file, enum record_kind kind, const struct bytebuf *body)
+/* The start of a version 2 file into out: preamble and a header record. */
+static void start_v2(struct bytebuf *out)
 {
 	char name[] = "x";
 	struct rec_header hd = { .version = name, .sysname = name, .release = name,
 				 .kversion = name, .machine = name };
-	struct bytebuf out, p;
+	struct bytebuf p;
+
+	bytebuf_init(&p);
+	put_bytes(out, RECORD_MAGIC, RECORD_MAGIC_LEN);
+	put_bytes(out, "\x02\x00\x00\x00", 4);
+	encode_header(&p, &hd);
+	put_record(out, RECORD_KIND_HEADER, &p);
+	bytebuf_free(&p);
+}
+
+/* A version 2 file: preamble, header, then one record of kind holding body. */
+static void write_v2(const char *file, enum record_kind kind, const struct bytebuf *body)
+{
+	struct bytebuf out;
 
 	bytebuf_init(&out);
-	bytebuf_init(&p);
-	put_bytes(&out, RECORD_MAGIC, RECORD_MAGIC_LEN);
-	put_bytes(&out, "\x02\x00\x00\x00", 4);
-	encode_header(&p, &hd);
-	put_record(&out, RECORD_KIND_HEADER, &p);
+	start_v2(&out);
 	put_record(&out, kind, body);
 	write_file(file, out.data, out.len);
 	bytebuf_free(&out);
-	bytebuf_free(&p);
 }
 
 /* An event of tid 1: munmap, no arguments, result 0, its stack field next. */
@@ -289,18 +297,11 @@ static void expect_stop(struct harness *h, const char *file, uint64_t events, co
  */
 static void test_stack_flood(struct harness *h, const char *file)
 {
-	struct rec_header hd;
 	struct bytebuf out, p;
-	char name[] = "x";
 
-	memset(&hd, 0, sizeof(hd));
-	hd.version = hd.sysname = hd.release = hd.kversion = hd.machine = name;
 	bytebuf_init(&out);
 	bytebuf_init(&p);
-	put_bytes(&out, RECORD_MAGIC, RECORD_MAGIC_LEN);
-	put_bytes(&out, "\x02\x00\x00\x00", 4);
-	encode_header(&p, &hd);
-	put_record(&out, RECORD_KIND_HEADER, &p);
+	start_v2(&out);
 	for (int e = 0; e < 8000; e++) {
 		p.len = 0;
 		event_head(&p, EV_STACK);
