@@ -62,6 +62,16 @@ int proc_read_file(const char *path, char **text, size_t *len)
 }
 
 /* Returns 0 or -errno. */
+char *proc_next_line(char *line)
+{
+	char *next = strchr(line, '\n');
+
+	if (!next)
+		return line + strlen(line);
+	*next = '\0';
+	return next + 1;
+}
+
 int proc_maps_read(pid_t pid, struct proc_maps *maps)
 {
 	char path[64];
@@ -82,10 +92,7 @@ int proc_maps_read(pid_t pid, struct proc_maps *maps)
 		return -ENOMEM;
 	}
 	for (line = maps->text; *line; line = next) {
-		next = strchr(line, '\n');
-		next = next ? next + 1 : line + strlen(line);
-		if (next[-1] == '\n')
-			next[-1] = '\0';
+		next = proc_next_line(line);
 		if (maps_parse_line(line, &maps->entries[maps->count]) < 0) {
 			proc_maps_free(maps);
 			return -EINVAL;

@@ -30,6 +30,8 @@ int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_sp
  * bytes) in as few read calls as its size allows. Returns 0 or -errno.
  */
 int proc_read_file(const char *path, char **text, size_t *len);
+/* Ends the line that starts at line (in proc_read_file's text) and returns the next one. */
+char *proc_next_line(char *line);
 
 /* Reads fields of /proc/PID/stat, numbered as in proc(5). Returns 0 or -errno. */
 int proc_stat_fields(pid_t pid, const int *numbers, uint64_t *values, int count);

@@ -128,15 +128,12 @@ int proc_smaps_apply_flags(pid_t pid, struct address_space *as)
 	if (err < 0)
 		return err;
 	for (line = text; *line; line = next) {
-		next = strchr(line, '\n');
-		next = next ? next + 1 : line + strlen(line);
+		next = proc_next_line(line);
 		if (range_line(line, &s, &e)) {
 			start = s;
 			end = e;
 		} else if (strncmp(line, "VmFlags:", 8) == 0 && end > start &&
 			   as_lookup(as, start)) {
-			if (next[-1] == '\n')
-				next[-1] = '\0';
 			apply_line(as, start, end, line + 8);
 		}
 	}
