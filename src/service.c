@@ -993,18 +993,15 @@ static void follow_stack_below(struct tracee *tr)
 		tr->plan.whole_window = 1;
 }
 
-/* --verify: the model against /proc/PID/maps. Returns 1 when they differed. */
-static int verify_vm(struct service *svc, struct vm_space *vm, pid_t tid, const char *what)
+/* --verify: the model of tr's address space against /proc/PID/maps. */
+static void verify_vm(struct service *svc, struct tracee *tr, const char *what)
 {
-	if (proc_maps_verify(tid, &vm->as, what) != 1)
-		return 0;
+	if (proc_maps_verify(tr->tid, &tr->vm->as, what) != 1)
+		return;
 	svc->problems++;
 	/* One report per address space; the model follows the kernel from here. */
-	vm->diverged = 1;
-	debug_msg("[pid %d] --verify found a difference: memtrace takes the kernel's view",
-		  (int)tid);
-	vm_space_resync(vm, tid, svc->seq);
-	return 1;
+	tr->vm->diverged = 1;
+	take_kernel_view(svc, tr, "--verify found a difference");
 }
 
 void service_verify_due(struct service *svc, struct tracee *tr)
@@ -1015,7 +1012,7 @@ void service_verify_due(struct service *svc, struct tracee *tr)
 		return;
 	if (!vm->diverged) {
 		vm_space_follow_stack(vm, tr->tid);
-		verify_vm(svc, vm, tr->tid, vm->verify_due);
+		verify_vm(svc, tr, vm->verify_due);
 	}
 	vm->verify_due[0] = 0;
 }
@@ -1103,7 +1100,6 @@ static void commit_call(struct service *svc, struct tracee *tr)
 		tr->vm->verify_due[0] = 0;
 		if (vm_space_follow_stack(tr->vm, tr->tid) == 1)
 			tr->plan.whole_window = 1;
-		if (verify_vm(svc, tr->vm, tr->tid, what))
-			tr->plan.resynced = 1;
+		verify_vm(svc, tr, what);
 	}
 }
