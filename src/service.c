@@ -400,8 +400,12 @@ void service_reach(const struct service *svc, const struct tracee *tr, struct ca
 	uint64_t start = ev->args[0], len = mm_page_align(ev->args[1]), end = start + len;
 
 	*reach = (struct call_reach){ .exclusive = 1 };
-	/* numa_maps is read whole after each call once tmpfs policies are followed */
-	if (!tr->vm || tr->vm->file_policies || ev->arch != tr->vm->arch)
+	/*
+	 * A lone task has nothing in flight beside its call: no need to look
+	 * (this is every call of most programs). numa_maps is read whole after
+	 * each call once tmpfs policies are followed.
+	 */
+	if (!tr->vm || tr->vm->refs == 1 || tr->vm->file_policies || ev->arch != tr->vm->arch)
 		return;
 	switch (ev->row->family) {
 	case FAMILY_MUNMAP:
