@@ -444,14 +444,17 @@ static bool alias_before(const struct symtab_view *t, uint64_t a, uint64_t b)
 {
 	Elf64_Sym x, y;
 	const char *xn, *yn;
+	unsigned xr, yr;
 	size_t xl, yl;
 
 	function_at(t, a, &x);
 	function_at(t, b, &y);
 	xn = t->names + x.st_name;
 	yn = t->names + y.st_name;
-	if (alias_rank(&x, xn) != alias_rank(&y, yn))
-		return alias_rank(&x, xn) < alias_rank(&y, yn);
+	xr = alias_rank(&x, xn);
+	yr = alias_rank(&y, yn);
+	if (xr != yr)
+		return xr < yr;
 	xl = strlen(xn);
 	yl = strlen(yn);
 	if (xl != yl)
