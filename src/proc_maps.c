@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -182,6 +183,47 @@ int proc_maps_entry_at(pid_t pid, uint64_t addr, struct maps_entry *entry, char 
 		}
 	}
 	proc_maps_free(&maps);
+	return err;
+}
+
+/* linux/fs.h from 6.11 on; declared here for older headers */
+struct vma_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define VMA_QUERY_IOCTL 0xc0686611u	/* _IOWR(0x9f, 17, struct procmap_query) */
+
+int proc_vma_at(pid_t pid, uint64_t addr, uint64_t *start, uint64_t *end)
+{
+	static int no_query;	/* the kernel said ENOTTY once */
+	struct vma_query q = { .size = sizeof(q), .query_addr = addr };
+	struct maps_entry e;
+	char path[64], name[8];
+	int fd, err = -ENOTTY;
+
+	if (!no_query) {
+		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		err = ioctl(fd, VMA_QUERY_IOCTL, &q) < 0 ? -errno : 0;
+		close(fd);
+		if (err == 0) {
+			*start = q.vma_start;
+			*end = q.vma_end;
+			return 0;
+		}
+		if (err != -ENOTTY)
+			return err;
+		no_query = 1;
+	}
+	err = proc_maps_entry_at(pid, addr, &e, name, sizeof(name));
+	if (err == 0) {
+		*start = e.start;
+		*end = e.end;
+	}
 	return err;
 }
 

@@ -37,6 +37,13 @@ char *proc_next_line(char *line);
 int proc_stat_fields(pid_t pid, const int *numbers, uint64_t *values, int count);
 
 /*
+ * The bounds of the kernel's VMA holding addr: with the PROCMAP_QUERY ioctl
+ * where the kernel has it (6.11), else from the whole of /proc/PID/maps.
+ * Returns 0, -ENOENT, or another -errno.
+ */
+int proc_vma_at(pid_t pid, uint64_t addr, uint64_t *start, uint64_t *end);
+
+/*
  * The kernel's entry for the mapping holding addr; its name is copied into
  * name. Returns 0, -ENOENT, or another -errno.
  */

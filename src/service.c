@@ -263,6 +263,23 @@ out:
 	mapping_path_put(proto.backing.path);
 }
 
+/*
+ * The old range must lie in one VMA. Where the model cuts it only by an
+ * offset it cannot see (as_cut_by_offset_only), the kernel says whether it
+ * is one; mremap runs alone, so nothing else changes it meanwhile.
+ */
+static void take_kernel_cut(struct tracee *tr, uint64_t addr, uint64_t len)
+{
+	uint64_t start, end;
+
+	if (!mm_page_aligned(addr) || !len || !as_cut_by_offset_only(&tr->vm->as, addr, len) ||
+	    proc_vma_at(tr->tid, addr, &start, &end) < 0 || end - addr < len)
+		return;
+	debug_msg("[pid %d] the kernel holds %#llx-%#llx as one VMA: the model joins it",
+		  (int)tr->tid, (unsigned long long)addr, (unsigned long long)(addr + len));
+	as_join_cut_by_offset(&tr->vm->as, addr, len);
+}
+
 static void plan_mremap(struct service *svc, struct tracee *tr)
 {
 	struct syscall_event *ev = &tr->call;
@@ -271,6 +288,7 @@ static void plan_mremap(struct service *svc, struct tracee *tr)
 	struct user_regs_struct regs;
 
 	(void)svc;
+	take_kernel_cut(tr, addr, old_len);
 	/* Only a move the kernel would place itself: MAYMOVE, not FIXED, growing. */
 	if (flags != MREMAP_MAYMOVE || !new_len || new_len <= old_len || !mm_page_aligned(addr) ||
 	    as_can_expand(&tr->vm->as, addr, old_len, new_len) != -ENOMEM)

@@ -16,6 +16,42 @@ static struct mm_node *old_range_node(const struct address_space *as, uint64_t a
 	return node;
 }
 
+static bool apart_by_offset_only(const struct mapping *lower, const struct mapping *upper)
+{
+	return lower->end == upper->start && (lower->flags & MAPPING_ANON) &&
+	       !(lower->flags & MAPPING_SHARED) && !mapping_kind_never_merges(lower->kind) &&
+	       mapping_same_attributes(lower, upper);
+}
+
+bool as_cut_by_offset_only(const struct address_space *as, uint64_t addr, uint64_t len)
+{
+	const struct mm_node *node = mm_tree_find_end_above(&as->tree, addr), *next;
+	bool cut = false;
+
+	if (!node || node->map.start > addr || addr + len < addr)
+		return false;
+	for (; node->map.end < addr + len; node = next, cut = true) {
+		next = mm_tree_next(node);
+		if (!next || !apart_by_offset_only(&node->map, &next->map))
+			return false;
+	}
+	return cut;
+}
+
+void as_join_cut_by_offset(struct address_space *as, uint64_t addr, uint64_t len)
+{
+	struct mm_node *node, *next;
+
+	if (!as_cut_by_offset_only(as, addr, len))
+		return;
+	node = mm_tree_find_end_above(&as->tree, addr);
+	while (node->map.end < addr + len) {
+		next = mm_tree_next(node);
+		next->map.offset = node->map.offset + mapping_len(&node->map);
+		node = as_merge_around(as, node);
+	}
+}
+
 int as_can_expand(const struct address_space *as, uint64_t addr, uint64_t old_len,
 		  uint64_t new_len)
 {

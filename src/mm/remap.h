@@ -4,6 +4,7 @@
 #ifndef MEMTRACE_MM_REMAP_H
 #define MEMTRACE_MM_REMAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "address_space.h"
@@ -17,6 +18,19 @@
  * task_size): mremap then moves it if MREMAP_MAYMOVE allows. */
 int as_can_expand(const struct address_space *as, uint64_t addr, uint64_t old_len,
 		  uint64_t new_len);
+
+/* Returns true when [addr, addr + len) runs over mappings the model keeps
+ * apart only by their offset: private anonymous memory alike in all else.
+ * Linux's offset there is the creation address, unless the memory was
+ * moved by mremap before a page of it was written (copy_vma then takes the
+ * new address), and page faults decide that, which the model does not see:
+ * Linux may hold the range as one VMA. */
+bool as_cut_by_offset_only(const struct address_space *as, uint64_t addr, uint64_t len);
+
+/* Joins the mappings over [addr, addr + len) that as_cut_by_offset_only
+ * found, the upper ones taking offsets that continue the lowest one's: the
+ * kernel has shown they are one VMA. */
+void as_join_cut_by_offset(struct address_space *as, uint64_t addr, uint64_t len);
 
 /* Grows the mapping in place, then merges it with the mapping above if they
  * now touch and match (Linux's vma_merge_extend).

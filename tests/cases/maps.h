@@ -81,6 +81,22 @@ static inline const char *layout(unsigned long base, unsigned n)
 	return out;
 }
 
+/* How many lines of /proc/self/maps (VMAs) cover part of n pages from base. */
+static inline int vmas(unsigned long base, unsigned n)
+{
+	char line[512];
+	unsigned long lo, hi;
+	int count = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo < base + n * PG && hi > base)
+			count++;
+	if (f)
+		fclose(f);
+	return count;
+}
+
 static inline void check_layout(int line, const char *what, unsigned long base, unsigned n,
 				const char *want)
 {

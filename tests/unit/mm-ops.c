@@ -478,6 +478,37 @@ static void test_move(struct harness *h)
 	mapping_path_put(path);
 }
 
+/* Pieces apart only by their offset are joined when the kernel says so;
+ * pieces apart for anything else, or not covering the range, are not. */
+static void test_join_cut_by_offset(struct harness *h)
+{
+	struct address_space as;
+	struct mapping fresh = anon_mapping(0x40000, 0x42000, RW);
+	struct mapping moved = anon_mapping(0x10000, 0x12000, RW);
+	struct mapping ro = anon_mapping(0x44000, 0x45000, RO);
+
+	init_x86_64(h, &as);
+	ASSERT_EQ(h, as_insert(&as, &moved), 0);
+	ASSERT_EQ(h, as_move(&as, 0x10000, 0x2000, 0x42000, 0x2000, 0, 2), 0);
+	ASSERT_EQ(h, as_insert(&as, &fresh), 0);
+	ASSERT_EQ(h, as_insert(&as, &ro), 0);
+	ASSERT_LAYOUT(h, &as, "40000-42000 rw-p 42000-44000 rw-p 44000-45000 r--p");
+	ASSERT(h, !as_cut_by_offset_only(&as, 0x40000, 0x2000));	/* one piece */
+	ASSERT(h, !as_cut_by_offset_only(&as, 0x41000, 0x4000));	/* prot differs */
+	ASSERT(h, !as_cut_by_offset_only(&as, 0x3f000, 0x2000));	/* starts in a hole */
+	ASSERT(h, as_cut_by_offset_only(&as, 0x41000, 0x2000));
+	as_join_cut_by_offset(&as, 0x41000, 0x2000);
+	ASSERT_LAYOUT(h, &as, "40000-44000 rw-p 44000-45000 r--p");
+	ASSERT_EQ(h, as_lookup(&as, 0x43000)->offset, 0x40000);
+	ASSERT_EQ(h, as_lookup(&as, 0x43000)->start, 0x40000);
+	/* the joined mapping merges like fresh memory again */
+	fresh = anon_mapping(0x3f000, 0x40000, RW);
+	ASSERT_EQ(h, as_insert(&as, &fresh), 0);
+	ASSERT_EQ(h, as_lookup(&as, 0x43000)->start, 0x3f000);
+	ASSERT_VALID(h, &as);
+	as_destroy(&as);
+}
+
 static void test_move_keep_old(struct harness *h)
 {
 	struct address_space as;
@@ -674,6 +705,7 @@ int main(void)
 	RUN_TEST(&h, test_mlock_and_mbind);
 	RUN_TEST(&h, test_expand_in_place);
 	RUN_TEST(&h, test_move);
+	RUN_TEST(&h, test_join_cut_by_offset);
 	RUN_TEST(&h, test_move_keep_old);
 	RUN_TEST(&h, test_max_map_count);
 	RUN_TEST(&h, test_fork);
