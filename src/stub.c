@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -31,13 +32,13 @@ enum {
 
 /* The calls the installation injects, in each ABI's numbering. */
 struct install_numbers {
-	long memfd_create, ftruncate, mmap, madvise, munmap, close;
+	long memfd_create, mmap, madvise, munmap, close;
 	int mmap_offset_shift;	/* mmap2 takes pages */
 };
 
 static const struct install_numbers install_numbers[ARCH_COUNT] = {
-	[ARCH_X86_64] = { 319, 77, 9, 28, 11, 3, 0 },
-	[ARCH_I386] = { 356, 93, 192, 219, 91, 6, 12 },
+	[ARCH_X86_64] = { 319, 9, 28, 11, 3, 0 },
+	[ARCH_I386] = { 356, 192, 219, 91, 6, 12 },
 };
 
 struct code_buffer {
@@ -132,15 +133,10 @@ static volatile uint8_t *slot_data(const struct stub *st, const struct stub_slot
 }
 
 /* The model's view of one stub page, as the kernel shows it. Returns 0 or -errno. */
-static int page_proto(struct stub *st, pid_t tid, int index, uint64_t seq)
+static int page_proto(struct stub *st, int index, uint64_t seq)
 {
 	struct mapping *m = &st->pages[index];
-	struct maps_entry e;
-	char name[256];
-	int err = proc_maps_entry_at(tid, st->address + index * STUB_PAGE, &e, name, sizeof(name));
 
-	if (err < 0)
-		return err;
 	memset(m, 0, sizeof(*m));
 	m->start = st->address + index * STUB_PAGE;
 	m->end = m->start + STUB_PAGE;
@@ -150,11 +146,12 @@ static int page_proto(struct stub *st, pid_t tid, int index, uint64_t seq)
 	m->kind = MAPPING_KIND_MEMTRACE_STUB;
 	m->offset = index * STUB_PAGE;
 	m->created_by = seq;
-	m->backing.dev_major = e.dev_major;
-	m->backing.dev_minor = e.dev_minor;
-	m->backing.inode = e.inode;
-	m->backing.file_id = e.inode;
-	m->backing.path = mapping_path_new(name);
+	m->backing.dev_major = major(st->file.st_dev);
+	m->backing.dev_minor = minor(st->file.st_dev);
+	m->backing.inode = st->file.st_ino;
+	m->backing.file_id = st->file.st_ino;
+	/* the name /proc/PID/maps gives a memfd, which is never linked */
+	m->backing.path = mapping_path_new("/memfd:" STUB_MEMFD_NAME " (deleted)");
 	return m->backing.path ? 0 : -ENOMEM;
 }
 
@@ -162,7 +159,7 @@ static int page_proto(struct stub *st, pid_t tid, int index, uint64_t seq)
 static int create_memfd(struct injection *inj, const struct install_numbers *nr, int64_t *fd,
 			int *status)
 {
-	static const char name[] = "memtrace-stub";
+	static const char name[] = STUB_MEMFD_NAME;
 	uint64_t sp = inj->saved.rsp & arch_infos[inj->arch].word_mask;
 	uint64_t args[6] = { sp, MFD_CLOEXEC };
 	char saved[sizeof(name)];
@@ -183,21 +180,26 @@ static int create_memfd(struct injection *inj, const struct install_numbers *nr,
 	return err;
 }
 
-/* Maps the memfd in memtrace too. Returns 0 or -errno. */
+/* Sizes the memfd and maps it in memtrace too. Returns 0 or -errno. */
 static int map_here(struct stub *st, pid_t tid, int64_t child_fd)
 {
 	char path[64];
 	void *mem;
-	int fd;
+	int fd, err = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, (int)child_fd);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	mem = mmap(NULL, 2 * STUB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* here rather than in the task: a remote call costs two stops */
+	if (ftruncate(fd, 2 * STUB_PAGE) < 0 || fstat(fd, &st->file) < 0)
+		err = -errno;
+	mem = err ? MAP_FAILED : mmap(NULL, 2 * STUB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!err && mem == MAP_FAILED)
+		err = -errno;
 	close(fd);
-	if (mem == MAP_FAILED)
-		return -errno;
+	if (err)
+		return err;
 	st->mem = mem;
 	for (unsigned i = 0; i < STUB_SLOTS; i++)
 		write_slot_code((uint8_t *)mem + i * STUB_SLOT_SIZE, st->arch, slot_code(st, i),
@@ -239,8 +241,7 @@ static int run_install(struct stub *st, struct injection *inj, int *status, int6
 	err = create_memfd(inj, nr, fd, status);
 	if (err < 0)
 		return err;
-	err = expect(inj, nr->ftruncate, (uint64_t[6]){ *fd, 2 * STUB_PAGE }, 0, status);
-	if (err == 0 && fault_wanted("kill-while-making-stub"))
+	if (fault_wanted("kill-while-making-stub"))
 		kill(inj->tid, SIGKILL);
 	/* a signal that arrives meanwhile must reach the program once it runs again */
 	if (err == 0 && fault_wanted("signal-while-making-stub"))
@@ -293,9 +294,9 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 			inject_end(&inj);
 	}
 	if (err == 0)
-		err = page_proto(st, tid, 0, seq);
+		err = page_proto(st, 0, seq);
 	if (err == 0)
-		err = page_proto(st, tid, 1, seq);
+		err = page_proto(st, 1, seq);
 	if (err == 0) {
 		stub_restore_in_model(st, &vm->as);
 		vm->stub = st;

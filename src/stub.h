@@ -2,6 +2,7 @@
 #define MEMTRACE_STUB_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "arch.h"
@@ -32,6 +33,7 @@ struct vm_space;
 #define STUB_PAGE	4096u
 #define STUB_SLOTS	32u
 #define STUB_SLOT_SIZE	128u
+#define STUB_MEMFD_NAME	"memtrace-stub"
 
 /* A slot's state in the data page. */
 enum stub_state {
@@ -63,6 +65,7 @@ struct stub {
 	enum arch arch;
 	volatile uint8_t *mem;		/* memtrace's mapping of both pages */
 	struct mapping pages[2];	/* what the model holds for them */
+	struct stat file;		/* the memfd's */
 	struct stub_slot slots[STUB_SLOTS];
 	unsigned busy;			/* slots issued and not handed back */
 	uint64_t issued;		/* calls sent through the stub so far */
