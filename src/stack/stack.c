@@ -22,9 +22,8 @@ int stack_unwinder_new(struct stack_unwinder **out)
 		return -ENOMEM;
 	module_cache_init(&u->modules);
 	rule_cache_init(&u->rules);
+	/* x86_64 unwinding starts at the first x86_64 stack (unwind_x86_64) */
 	err = page_cache_init(&u->pages);
-	if (err == 0)
-		err = unwind_x86_64_init(u);
 	if (err < 0) {
 		stack_unwinder_free(u);
 		return err;

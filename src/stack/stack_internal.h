@@ -184,7 +184,6 @@ uint64_t region_file_offset(const struct stack_region *r, uint64_t addr);
 struct stack_module *region_module(struct capture *c, const struct stack_region *r);
 
 /* unwind_x86_64.c */
-int unwind_x86_64_init(struct stack_unwinder *u);
 void unwind_x86_64_destroy(struct stack_unwinder *u);
 /* Returns the number of frames (>= 1) or -errno. */
 int unwind_x86_64(struct capture *c, uint64_t *ips, int max);

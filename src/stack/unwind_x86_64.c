@@ -15,8 +15,11 @@
  * serves code without a rule (no CFI, or no file). One libunwind address
  * space serves all tasks.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@
 
 #include <libunwind.h>
 
+#include "diag.h"
 #include "stack/elf_image.h"
 #include "stack/stack_internal.h"
 
@@ -31,6 +35,75 @@
 extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip,
 					     unw_dyn_info_t *di, unw_proc_info_t *pi,
 					     int need_unwind_info, void *arg);
+
+/*
+ * libunwind is loaded at the first x86_64 stack: a run that records none
+ * (no --record, an i386 program) does not pay for mapping it and liblzma
+ * (0.5 ms of every start on the benchmark VM). Its ABI has been .so.8
+ * since libunwind 1.0.
+ */
+#define LIBUNWIND_FILE "libunwind-x86_64.so.8"
+
+static struct {
+	void *handle;
+	__typeof__(unw_create_addr_space) *create_addr_space;
+	__typeof__(unw_destroy_addr_space) *destroy_addr_space;
+	__typeof__(unw_set_caching_policy) *set_caching_policy;
+	__typeof__(unw_reg_states_iterate) *reg_states_iterate;
+	__typeof__(unw_apply_reg_state) *apply_reg_state;
+	__typeof__(unw_flush_cache) *flush_cache;
+	__typeof__(unw_step) *step;
+	__typeof__(unw_init_remote) *init_remote;
+	__typeof__(unw_get_reg) *get_reg;
+	__typeof__(UNW_OBJ(dwarf_search_unwind_table)) *search_table;
+} lib;
+
+/* Returns 0 or -ENOENT (said once). */
+static int load_libunwind(void)
+{
+	static const struct {
+		const char *name;
+		size_t at;
+	} symbols[] = {
+		{ "create_addr_space", offsetof(__typeof__(lib), create_addr_space) },
+		{ "destroy_addr_space", offsetof(__typeof__(lib), destroy_addr_space) },
+		{ "set_caching_policy", offsetof(__typeof__(lib), set_caching_policy) },
+		{ "reg_states_iterate", offsetof(__typeof__(lib), reg_states_iterate) },
+		{ "apply_reg_state", offsetof(__typeof__(lib), apply_reg_state) },
+		{ "flush_cache", offsetof(__typeof__(lib), flush_cache) },
+		{ "step", offsetof(__typeof__(lib), step) },
+		{ "init_remote", offsetof(__typeof__(lib), init_remote) },
+		{ "get_reg", offsetof(__typeof__(lib), get_reg) },
+		{ "dwarf_search_unwind_table", offsetof(__typeof__(lib), search_table) },
+	};
+	static bool failed;
+	char name[64];
+
+	if (lib.handle)
+		return 0;
+	if (failed)
+		return -ENOENT;
+	lib.handle = dlopen(LIBUNWIND_FILE, RTLD_NOW | RTLD_LOCAL);
+	for (size_t i = 0; lib.handle && i < sizeof(symbols) / sizeof(symbols[0]); i++) {
+		void *fn;
+
+		snprintf(name, sizeof(name), "_Ux86_64_%s", symbols[i].name);
+		fn = dlsym(lib.handle, name);
+		if (!fn) {
+			dlclose(lib.handle);
+			lib.handle = NULL;
+			break;
+		}
+		memcpy((char *)&lib + symbols[i].at, &fn, sizeof(fn));
+	}
+	if (!lib.handle) {
+		failed = true;
+		error_msg("cannot load %s (%s): x86_64 call stacks hold their first frame only",
+			  LIBUNWIND_FILE, dlerror());
+		return -ENOENT;
+	}
+	return 0;
+}
 
 /* DWARF pointer encodings (LSB, "Exception Frames") used by .eh_frame_hdr. */
 #define DW_EH_PE_absptr 0x00
@@ -142,7 +215,7 @@ static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *p
 	err = describe_table(m->elf, bias, ip, &di);
 	if (err < 0)
 		return err;
-	return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need_unwind_info, arg);
+	return lib.search_table(as, ip, &di, pi, need_unwind_info, arg);
 }
 
 /* libunwind frees table lookups itself; this is for dynamic (JIT) info, which is off. */
@@ -195,7 +268,7 @@ static int get_proc_name(unw_addr_space_t as, unw_word_t ip, char *buf, size_t l
 	return -UNW_ENOINFO;
 }
 
-int unwind_x86_64_init(struct stack_unwinder *u)
+static int unwind_x86_64_init(struct stack_unwinder *u)
 {
 	/* libunwind copies the table into the address space. */
 	unw_accessors_t accessors = {
@@ -208,11 +281,14 @@ int unwind_x86_64_init(struct stack_unwinder *u)
 		.resume = resume,
 		.get_proc_name = get_proc_name,
 	};
-	unw_addr_space_t as = unw_create_addr_space(&accessors, 0);
+	unw_addr_space_t as;
 
+	if (load_libunwind() < 0)
+		return -ENOENT;
+	as = lib.create_addr_space(&accessors, 0);
 	if (!as)
 		return -ENOMEM;
-	unw_set_caching_policy(as, UNW_CACHE_GLOBAL);
+	lib.set_caching_policy(as, UNW_CACHE_GLOBAL);
 	u->unw_as = as;
 	return 0;
 }
@@ -220,7 +296,7 @@ int unwind_x86_64_init(struct stack_unwinder *u)
 void unwind_x86_64_destroy(struct stack_unwinder *u)
 {
 	if (u->unw_as)
-		unw_destroy_addr_space(u->unw_as);
+		lib.destroy_addr_space(u->unw_as);
 	u->unw_as = NULL;
 }
 
@@ -273,7 +349,7 @@ static const struct unwind_rule *learn_rule(struct capture *c, unw_cursor_t *cur
 	struct row_search s = { .ip = key->ip };
 
 	/* Rows of the whole procedure come back; keep the one holding lookup. */
-	unw_reg_states_iterate(cursor, keep_row, &s);
+	lib.reg_states_iterate(cursor, keep_row, &s);
 	key->signal = is_sigreturn(c, ip);
 	return rule_cache_add(&c->u->rules, key, s.state);
 }
@@ -292,14 +368,14 @@ static int step(struct capture *c, unw_cursor_t *cursor, uint64_t ip, uint64_t l
 	}
 	*signal = rule ? rule->signal : is_sigreturn(c, ip);
 	if (rule && rule->state)
-		return unw_apply_reg_state(cursor, rule->state);
+		return lib.apply_reg_state(cursor, rule->state);
 	/*
 	 * No rule: libunwind's own step, which may still follow the frame
 	 * pointer. Its cache holds rules by ip alone, which other code at the
 	 * same address (another process) would reuse wrongly: empty it first.
 	 */
-	unw_flush_cache(c->u->unw_as, 0, 0);
-	return unw_step(cursor);
+	lib.flush_cache(c->u->unw_as, 0, 0);
+	return lib.step(cursor);
 }
 
 /*
@@ -338,11 +414,11 @@ static int walk(struct capture *c, uint64_t *ips, int max)
 	int n = 1;
 
 	ips[0] = ip;
-	if (unw_init_remote(&cursor, c->u->unw_as, c) < 0)
+	if (lib.init_remote(&cursor, c->u->unw_as, c) < 0)
 		return n;
 	while (n < max && step(c, &cursor, ip, lookup, &signal) > 0) {
-		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 ||
-		    unw_get_reg(&cursor, UNW_REG_SP, &sp) < 0)
+		if (lib.get_reg(&cursor, UNW_REG_IP, &ip) < 0 ||
+		    lib.get_reg(&cursor, UNW_REG_SP, &sp) < 0)
 			break;
 		/* Stop at garbage: code outside any executable mapping, or a stack going down. */
 		if (!region_is_exec(c, ip) || sp < prev_sp)
@@ -358,6 +434,10 @@ int unwind_x86_64(struct capture *c, uint64_t *ips, int max)
 {
 	int n;
 
+	if (!c->u->unw_as && unwind_x86_64_init(c->u) < 0) {
+		ips[0] = c->regs->rip;
+		return 1;
+	}
 	in_libunwind = true;
 	n = walk(c, ips, max);
 	in_libunwind = false;

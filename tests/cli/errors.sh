@@ -47,4 +47,16 @@ if [ -n "$i386_prog" ] && [ -x "$i386_prog" ]; then
 			"is an i386 \(32-bit\) program, but this kernel cannot run 32-bit programs" "$tmp/err"
 	fi
 fi
+
+# libunwind is loaded at the first x86_64 stack. Where it cannot be, a
+# recording keeps each stack's first frame, and memtrace says so once.
+mkdir "$tmp/nolib" && : >"$tmp/nolib/libunwind-x86_64.so.8"
+LD_LIBRARY_PATH=$tmp/nolib "$MEMTRACE" --record "$tmp/r.mtr" -o /dev/null -- sh -c 'exit 3' \
+	2>"$tmp/err"
+check_eq "without libunwind the program runs to its end" 3 $?
+check_eq "without libunwind memtrace says so once" 1 \
+	"$(grep -c 'cannot load libunwind-x86_64.so.8 (.*): x86_64 call stacks hold their first frame only' "$tmp/err")"
+"$MEMTRACE" dump "$tmp/r.mtr" >"$tmp/dump" 2>&1
+check_grep "without libunwind stacks keep their first frame" '^    #0 ' "$tmp/dump"
+check_eq "without libunwind stacks have no second frame" 0 "$(grep -c '^    #1 ' "$tmp/dump")"
 finish
