@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 
 #include "diag.h"
 #include "one_stop.h"
@@ -54,7 +56,13 @@ uint64_t one_stop_issue(struct service *svc, struct tracee *tr)
 {
 	struct vm_space *vm = tr->vm;
 
-	if (!svc->one_stop || !vm || !vm->stub || vm->stub_refused || vm->refs != 1 ||
+	/*
+	 * Where other tasks share the address space, only a call whose reach
+	 * keeps it apart from theirs: it stays in flight until its result is
+	 * read, and the others' calls that meet it wait for that.
+	 */
+	if (!svc->one_stop || !vm || !vm->stub || vm->stub_refused ||
+	    (vm->refs != 1 && tr->reach.exclusive) ||
 	    tr->call.arch != vm->arch || tr->plan.decided || may_touch_stub(vm->stub, &tr->call))
 		return 0;
 	/* what the commit would read from the task later, it reads now */
@@ -162,11 +170,12 @@ static void finish_slot(struct stub *st, struct vm_space *vm, struct stub_slot *
 		slot->printed = 1;
 }
 
-void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when when,
+void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when when, pid_t tid,
 		     one_stop_finish_fn finish, void *ctx)
 {
 	struct stub *st = vm ? vm->stub : NULL;
 	struct stub_slot *order[STUB_SLOTS];
+	int shared = vm && vm->refs > 1;
 	unsigned n;
 
 	if (!st || !st->busy)
@@ -176,21 +185,27 @@ void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when 
 		struct stub_slot *slot = order[i];
 		enum stub_state state = stub_slot_state(st, slot);
 		int returned = state == STUB_RETURNED || state == STUB_LEFT;
+		int own = slot->sc.tid == tid;
 
 		if (slot->settled) {
 			/* finished already; waiting for the task to leave its code */
-		} else if (when == SETTLE_IDLE) {
+		} else if (when == SETTLE_IDLE && !shared) {
 			if (returned && !slot->printed)
 				finish_slot(st, vm, slot, 1, FINISH_PRINT, finish, ctx);
 			continue;
+		} else if (when == SETTLE_GONE && shared && !own) {
+			continue;	/* another task's: the address space lives on */
 		} else if (returned) {
+			/* beside other tasks, a returned call is the model's at once: others wait on it */
 			finish_slot(st, vm, slot, 1,
 				    FINISH_PRINT | FINISH_RECORD |
-					    (when == SETTLE_GONE ? 0 : FINISH_COMMIT),
+					    (when == SETTLE_GONE && !shared ? 0 : FINISH_COMMIT),
 				    finish, ctx);
 		} else if (when == SETTLE_GONE) {
 			/* it never came back: killed inside the call, or exec replaced its code */
 			finish_slot(st, vm, slot, 0, FINISH_PRINT | FINISH_RECORD, finish, ctx);
+		} else if (!own) {
+			continue;	/* another task's: in the kernel, or not yet back in the slot */
 		} else {
 			/*
 			 * The task stopped elsewhere, so the call returned, but a
@@ -208,8 +223,23 @@ void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when 
 			continue;
 		}
 		/* with the task gone, nothing runs the slot's code any more */
-		stub_slot_release(st, slot, when == SETTLE_GONE);
+		stub_slot_release(st, slot, when == SETTLE_GONE && (own || !shared));
 	}
+}
+
+int one_stop_leave_slot(struct vm_space *vm, pid_t tid)
+{
+	struct stub *st = vm ? vm->stub : NULL;
+	struct stub_slot *slot = st && st->busy ? stub_slot_of_task(st, tid) : NULL;
+	struct user_regs_struct regs;
+	int left;
+
+	if (!slot || ptrace(PTRACE_GETREGS, tid, 0L, &regs) < 0)
+		return 0;
+	left = stub_leave_slot(st, slot, &regs);
+	if (left <= 0)
+		return left;
+	return ptrace(PTRACE_SETREGS, tid, 0L, &regs) == 0;
 }
 
 /*
@@ -226,6 +256,14 @@ static int wants_stub_range(const struct vm_space *vm, const struct syscall_even
 		return 0;
 	syscall_event_args(ev, a);
 	return !(a[3] & MAP_FIXED) && a[0] && a[1] && stub_overlaps(vm->stub, a[0], a[1]);
+}
+
+int one_stop_needs_idle_stub(const struct tracee *tr)
+{
+	const struct vm_space *vm = tr->vm;
+
+	return vm && vm->stub && !vm->stub_refused &&
+	       (may_touch_stub(vm->stub, &tr->call) || wants_stub_range(vm, &tr->call));
 }
 
 int one_stop_make_way(struct tracee *tr, int *status)
@@ -260,10 +298,12 @@ int one_stop_prepare(struct service *svc, struct tracee *tr, int *status)
 		debug_msg("[pid %d] the program changed memtrace's stub page: every call takes "
 			  "two stops from here", (int)tr->tid);
 	}
-	if (!svc->one_stop || !vm || vm->stub || vm->stub_refused || vm->refs != 1 ||
-	    tr->call.arch != vm->arch)
+	if (!svc->one_stop || !vm || vm->stub || vm->stub_refused || tr->call.arch != vm->arch)
 		return 0;
 	if (svc->one_stop == ONE_STOP_WHERE_IT_PAYS && ++vm->calls < CALLS_BEFORE_STUB)
+		return 0;
+	/* beside other tasks, only while no other call is in flight or waiting */
+	if (vm->refs != 1 && (vm_space_others_in_flight(vm, tr) || vm->waiting_head))
 		return 0;
 	err = stub_install(vm, tr->tid, vm->arch, svc->seq, status);
 	if (err == -ESRCH)

@@ -59,9 +59,24 @@ int one_stop_commit_at_entry(struct service *svc, struct tracee *tr);
 /* Whether tr's seccomp stop is a stub call the kernel restarted (ip - 2): it just goes on. */
 int one_stop_is_restart(struct tracee *tr, uint64_t ip);
 
-/* Finishes vm's stub calls as when allows. */
-void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when when,
+/*
+ * Finishes vm's stub calls as when allows. tid is the task that stopped
+ * (AT_STOP) or is gone (GONE), or 0 (IDLE). Where other tasks share the
+ * address space, their calls that returned are finished too (committed
+ * even at IDLE: calls wait on them), the others left in flight; GONE
+ * finishes tid's only.
+ */
+void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when when, pid_t tid,
 		     one_stop_finish_fn finish, void *ctx);
+
+/*
+ * tid is stopped outside any syscall (an interrupt, a signal's delivery):
+ * if it is inside the code of its stub call's slot, memtrace does what the
+ * code has yet to do (stub_leave_slot), so that the call is finished at
+ * once and the slot free. Returns 1 when it did, -1 when the call is about
+ * to run again (restarted by the kernel: it is still in flight), else 0.
+ */
+int one_stop_leave_slot(struct vm_space *vm, pid_t tid);
 
 /*
  * At the seccomp stop, before the call is planned: an mmap that asks for
@@ -72,6 +87,13 @@ void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when 
  * when not, or -ESRCH when the task died meanwhile (*status says how).
  */
 int one_stop_make_way(struct tracee *tr, int *status);
+
+/*
+ * Whether tr's call may change the stub's pages or have them unmapped
+ * (one_stop_make_way). Where the address space has other tasks, one may be
+ * inside a slot's code: such a call waits until none is (call_reach).
+ */
+int one_stop_needs_idle_stub(const struct tracee *tr);
 
 /*
  * At an exit stop, after service_exit: makes the stub in tr's address space

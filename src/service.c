@@ -33,6 +33,7 @@
 #include "mm/change.h"
 #include "mm/remap.h"
 #include "numa_maps.h"
+#include "one_stop.h"
 #include "proc_maps.h"
 #include "service.h"
 #include "service_internal.h"
@@ -423,7 +424,14 @@ void service_reach(const struct service *svc, const struct tracee *tr, struct ca
 	 * (this is every call of most programs). numa_maps is read whole after
 	 * each call once tmpfs policies are followed.
 	 */
-	if (!tr->vm || tr->vm->refs == 1 || tr->vm->file_policies || ev->arch != tr->vm->arch)
+	if (!tr->vm || tr->vm->refs == 1)
+		return;
+	/* another task may be inside a slot's code: it runs alone, once none is */
+	if (one_stop_needs_idle_stub(tr)) {
+		reach->needs_idle_stub = 1;
+		return;
+	}
+	if (tr->vm->file_policies || ev->arch != tr->vm->arch)
 		return;
 	switch (ev->row->family) {
 	case FAMILY_MUNMAP:

@@ -81,7 +81,8 @@ static void put_mem_insn(struct code_buffer *b, enum arch arch, const uint8_t *o
  * syscall instruction clobbers; i386: none, the return ip goes on the stack
  * below esp, which the ABI leaves free), and no flags.
  */
-static void write_slot_code(uint8_t *p, enum arch arch, uint64_t code, uint64_t data)
+static void write_slot_code(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
+			    unsigned *pushed_at)
 {
 	/* mov reg, [data + DATA_ARGS + 8 * i], in the ABI's argument order */
 	static const uint8_t load64[6][3] = {
@@ -95,6 +96,8 @@ static void write_slot_code(uint8_t *p, enum arch arch, uint64_t code, uint64_t 
 	static const uint8_t set_state[] = { 0xc7, 0x05 };	/* mov dword [m], imm32 */
 	struct code_buffer b = { p, code };
 	int x64 = arch == ARCH_X86_64;
+
+	*pushed_at = STUB_SLOT_SIZE;
 
 	if (x64) {
 		put_bytes(&b, (const uint8_t[]){ 0x0f, 0x05 }, 2);			/* syscall */
@@ -117,6 +120,7 @@ static void write_slot_code(uint8_t *p, enum arch arch, uint64_t code, uint64_t 
 	} else {
 		put_mem_insn(&b, arch, (const uint8_t[]){ 0xff, 0x35 }, 2,		/* push dword [m] */
 			     data + DATA_RETURN, 0, 0);
+		*pushed_at = (unsigned)(b.at - code);	/* the return ip is on the stack from here */
 		put_mem_insn(&b, arch, set_state, 2, data + DATA_STATE, 1, STUB_LEFT);
 		put_bytes(&b, (const uint8_t[]){ 0xc3 }, 1);				/* ret */
 	}
@@ -203,7 +207,7 @@ static int map_here(struct stub *st, pid_t tid, int64_t child_fd)
 	st->mem = mem;
 	for (unsigned i = 0; i < STUB_SLOTS; i++)
 		write_slot_code((uint8_t *)mem + i * STUB_SLOT_SIZE, st->arch, slot_code(st, i),
-				st->address + STUB_PAGE + i * STUB_SLOT_SIZE);
+				st->address + STUB_PAGE + i * STUB_SLOT_SIZE, &st->pushed_at);
 	return 0;
 }
 
@@ -401,6 +405,52 @@ int64_t stub_slot_result(const struct stub *st, const struct stub_slot *slot)
 		/* eax: errors are -4095..-1 as 32 bits, values are unsigned */
 		return (uint32_t)v >= (uint32_t)-4095 ? (int64_t)(int32_t)v : (int64_t)(uint32_t)v;
 	return (int64_t)v;
+}
+
+struct stub_slot *stub_slot_of_task(struct stub *st, pid_t tid)
+{
+	for (unsigned i = 0; i < STUB_SLOTS; i++)
+		if (st->slots[i].busy && st->slots[i].sc.tid == tid)
+			return &st->slots[i];
+	return NULL;
+}
+
+/* -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: the kernel will run the call again */
+static int restarting(enum arch arch, uint64_t acc)
+{
+	int64_t v = arch == ARCH_I386 ? (int32_t)acc : (int64_t)acc;
+
+	return v <= -512 && v >= -516;
+}
+
+int stub_leave_slot(struct stub *st, struct stub_slot *slot, struct user_regs_struct *regs)
+{
+	uint64_t code = slot_code(st, (unsigned)(slot - st->slots)), ret, arg;
+	volatile uint8_t *d = slot_data(st, slot);
+	enum stub_state state = stub_slot_state(st, slot);
+
+	/* at the syscall instruction the call restarts; past the code the task has left */
+	if (regs->rip < code + 2 || regs->rip >= code + STUB_SLOT_SIZE || state == STUB_LEFT ||
+	    state == STUB_FREE)
+		return 0;
+	if (state == STUB_ISSUED) {
+		if (regs->rip == code + 2 && restarting(st->arch, regs->rax))
+			return -1;
+		/* the slot's code never changes the accumulator: it holds the result */
+		memcpy((void *)(d + DATA_RESULT), &regs->rax, 8);
+	}
+	memcpy(&ret, (const void *)(d + DATA_RETURN), 8);
+	for (int i = 0; i < 6; i++) {
+		memcpy(&arg, (const void *)(d + DATA_ARGS + 8 * i), 8);
+		*arg_reg(regs, st->arch, i) = arg;
+	}
+	if (st->arch == ARCH_X86_64)
+		regs->rcx = ret;	/* as the syscall instruction and the slot's jump leave it */
+	else if (regs->rip - code >= st->pushed_at)
+		regs->rsp += 4;		/* the return ip the slot pushed */
+	regs->rip = ret;
+	__atomic_store_n((uint32_t *)(d + DATA_STATE), STUB_LEFT, __ATOMIC_RELEASE);
+	return 1;
 }
 
 void stub_slot_release(struct stub *st, struct stub_slot *slot, int task_gone)

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #include "arch.h"
 #include "mm/address_space.h"
@@ -68,6 +69,7 @@ struct stub {
 	struct stat file;		/* the memfd's */
 	struct stub_slot slots[STUB_SLOTS];
 	unsigned busy;			/* slots issued and not handed back */
+	unsigned pushed_at;		/* i386: where in a slot the return ip is pushed */
 	uint64_t issued;		/* calls sent through the stub so far */
 };
 
@@ -114,6 +116,19 @@ int64_t stub_slot_result(const struct stub *st, const struct stub_slot *slot);
  * left its code, or at once when the task is gone.
  */
 void stub_slot_release(struct stub *st, struct stub_slot *slot, int task_gone);
+
+/* The busy slot of tid's call, or NULL. */
+struct stub_slot *stub_slot_of_task(struct stub *st, pid_t tid);
+
+/*
+ * The slot's task is stopped outside any syscall (an interrupt, or a
+ * signal about to be delivered) with regs, maybe inside the slot's code:
+ * does what the code has yet to do (store the result, put back the
+ * arguments, return) in regs, and marks the slot left. Returns 1 when it
+ * did (the caller sets regs), 0 when the task is not inside the code, -1
+ * when its call is about to run again (the kernel restarts it).
+ */
+int stub_leave_slot(struct stub *st, struct stub_slot *slot, struct user_regs_struct *regs);
 
 /* Whether the model still holds the stub's pages as memtrace made them. */
 int stub_intact(const struct stub *st, const struct address_space *as);

@@ -27,6 +27,7 @@
 #include "one_stop.h"
 #include "supervisor.h"
 #include "proc_maps.h"
+#include "stub.h"
 #include "vm_space.h"
 
 /*
@@ -119,10 +120,21 @@ static void refuse_foreign_call(pid_t tid, const struct __ptrace_syscall_info *i
 
 static void on_task_ended(struct supervisor *sv, pid_t tid, int status);
 
+/* A stub call of tr's beside other tasks is over: the calls waiting on it may go (start_ready). */
+static void end_stub_turn(struct tracee *tr)
+{
+	if (!tr->stub_turn)
+		return;
+	tr->stub_turn = 0;
+	if (tr->vm)
+		vm_space_end_turn(tr->vm, tr);
+}
+
 /* A call went through the stub: what of it is due now (one_stop.h). */
 static void finish_stub_call(void *ctx, struct tracee *t, unsigned what)
 {
 	struct supervisor *sv = ctx;
+	struct tracee *owner;
 
 	if (what & FINISH_COMMIT)
 		service_exit(&sv->service, t);
@@ -132,6 +144,10 @@ static void finish_stub_call(void *ctx, struct tracee *t, unsigned what)
 		emit(sv, &t->call);
 	if (what & FINISH_RECORD)
 		recording_event(&sv->recording, t);
+	/* the turn its task holds may be a later call's by now */
+	owner = (what & FINISH_RECORD) ? tracee_find(&sv->tracees, t->tid) : NULL;
+	if (owner && owner->vm == t->vm && owner->plan.seq == t->plan.seq)
+		end_stub_turn(owner);
 }
 
 /* Finishes what tr's address space has pending, as when allows. */
@@ -139,9 +155,13 @@ static void settle(struct supervisor *sv, struct tracee *tr, enum settle_when wh
 {
 	if (when == SETTLE_AT_STOP)
 		service_verify_due(&sv->service, tr);
-	else if (when == SETTLE_GONE && tr->vm)
+	else if (when == SETTLE_GONE && tr->vm && tr->vm->refs == 1)
 		tr->vm->verify_due[0] = 0;	/* the address space it was to be checked in is gone */
-	one_stop_settle(&sv->service, tr->vm, when, finish_stub_call, sv);
+	one_stop_settle(&sv->service, tr->vm, when, when == SETTLE_IDLE ? 0 : tr->tid,
+			finish_stub_call, sv);
+	/* stopped or gone, the task is out of its stub call, whatever became of it */
+	if (when != SETTLE_IDLE)
+		end_stub_turn(tr);
 }
 
 /*
@@ -173,6 +193,8 @@ static void start_ticking(struct supervisor *sv)
 	sv->ticking = 1;
 }
 
+static void start_ready(struct supervisor *sv, struct vm_space *vm);
+
 static void on_idle(struct supervisor *sv)
 {
 	int err;
@@ -183,6 +205,26 @@ static void on_idle(struct supervisor *sv)
 		if (tr && tr->vm)
 			settle(sv, tr, SETTLE_IDLE);
 	}
+	/*
+	 * Calls may wait on stub calls that idle settling finished. start_ready
+	 * may forget tasks of the address space it starts calls in (and free
+	 * it), so the address spaces are gathered first; a reference taken on
+	 * one would make a lone task look like one of several (refs).
+	 */
+	struct vm_space *waiting[16];
+	unsigned n = 0;
+
+	for (size_t i = 0; i < sv->tracees.cap && n < 16; i++) {
+		struct tracee *tr = sv->tracees.slots[i];
+		unsigned j = 0;
+
+		while (tr && tr->vm && j < n && waiting[j] != tr->vm)
+			j++;
+		if (tr && tr->vm && tr->vm->waiting_head && j == n)
+			waiting[n++] = tr->vm;
+	}
+	for (unsigned i = 0; i < n; i++)
+		start_ready(sv, waiting[i]);
 	err = sv->printer.gather && !sv->output_failed ? printer_flush(&sv->printer) : 0;
 	if (err < 0)
 		output_broke(sv, err);
@@ -230,9 +272,32 @@ static int start_call(struct supervisor *sv, struct tracee *tr)
 		start_ticking(sv);
 	}
 	resume(tr->tid, PTRACE_CONT, 0);
-	if (tr->vm)
+	/* beside other tasks, a stub call keeps its turn until its result is read */
+	if (!decided && tr->vm && tr->vm->refs > 1)
+		tr->stub_turn = 1;
+	else if (tr->vm)
 		vm_space_end_turn(tr->vm, tr);
 	return 0;
+}
+
+/*
+ * Calls wait while stub calls are in flight whose tasks run on: stop
+ * those tasks (PTRACE_INTERRUPT), so that the results are read at once
+ * and the slots left (on_event_stop), rather than at their next call.
+ */
+static void interrupt_stub_calls(struct supervisor *sv, struct vm_space *vm)
+{
+	const struct stub *st = vm->stub;
+
+	for (unsigned i = 0; st && st->busy && i < STUB_SLOTS; i++) {
+		const struct stub_slot *slot = &st->slots[i];
+		struct tracee *owner = slot->busy ? tracee_find(&sv->tracees, slot->sc.tid) : NULL;
+
+		if (!owner || owner->interrupted || owner->waiting || owner->in_syscall)
+			continue;
+		if (ptrace(PTRACE_INTERRUPT, owner->tid, 0L, 0L) == 0)
+			owner->interrupted = 1;
+	}
 }
 
 /* Starts every queued call of vm that may go now. */
@@ -249,7 +314,12 @@ static void start_ready(struct supervisor *sv, struct vm_space *vm)
 		for (tr = vm->waiting_head; tr; tr = tr->next_waiting)
 			service_reach(&sv->service, tr, &tr->reach);
 		tr = vm_space_next(vm);
-		if (!tr || start_call(sv, tr) < 0)
+		if (!tr) {
+			if (vm->waiting_head)
+				interrupt_stub_calls(sv, vm);
+			return;
+		}
+		if (start_call(sv, tr) < 0)
 			return;
 	}
 }
@@ -340,6 +410,7 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 	recording_entry(&sv->recording, tr);
 	/* msync changes no mapping and may write for long: it needs no turn. */
 	if (!tr->vm || ev->row->family == FAMILY_MSYNC) {
+		tr->reach = (struct call_reach){ .exclusive = 1 };
 		start_call(sv, tr);
 		return;
 	}
@@ -461,6 +532,12 @@ static void on_exec(struct supervisor *sv, struct tracee *tr)
 	if (ptrace(PTRACE_GETEVENTMSG, tr->tid, 0L, &former_tid) == 0 &&
 	    (pid_t)former_tid != tr->tid)
 		forget_task(sv, (pid_t)former_tid);
+	/*
+	 * Its stub call, before execve, returned in the address space it
+	 * leaves, which its maps no longer show: finished as if it were gone.
+	 */
+	if (tr->vm && tr->vm->refs > 1)
+		settle(sv, tr, SETTLE_GONE);
 	end_turn(sv, tr);
 	tr->in_syscall = 0;
 	attach_new_image(sv, tr);
@@ -471,8 +548,21 @@ static void on_exec(struct supervisor *sv, struct tracee *tr)
 	resume(tr->tid, PTRACE_CONT, 0);
 }
 
-static void on_event_stop(struct tracee *tr, int sig)
+/*
+ * tr stopped between calls (an interrupt, a signal about to be delivered):
+ * its stub call, if it has one, is finished now, even inside the slot's
+ * code, and the calls waiting on it may go.
+ */
+static void stopped_between_calls(struct supervisor *sv, struct tracee *tr)
 {
+	if (!tr->vm || tr->in_syscall || one_stop_leave_slot(tr->vm, tr->tid) < 0)
+		return;
+	settle(sv, tr, SETTLE_AT_STOP);
+}
+
+static void on_event_stop(struct supervisor *sv, struct tracee *tr, int sig)
+{
+	tr->interrupted = 0;	/* whatever this stop is, a later interrupt may be needed */
 	/*
 	 * A new task can report its first stop before its parent's clone
 	 * event: hold it until that event says whose address space it has.
@@ -490,8 +580,11 @@ static void on_event_stop(struct tracee *tr, int sig)
 		resume(tr->tid, PTRACE_LISTEN, 0);
 		break;
 	default:
-		/* a new task's first stop, or a PTRACE_INTERRUPT */
-		resume(tr->tid, PTRACE_CONT, 0);
+		/* a new task's first stop, or a PTRACE_INTERRUPT (interrupt_stub_calls) */
+		stopped_between_calls(sv, tr);
+		resume(tr->tid, tr->in_syscall ? PTRACE_SYSCALL : PTRACE_CONT, 0);
+		if (tr->vm && tr->vm->waiting_head)
+			start_ready(sv, tr->vm);
 	}
 }
 
@@ -504,7 +597,7 @@ static void on_task_ended(struct supervisor *sv, pid_t tid, int status)
 		emit(sv, &tr->call);
 		recording_event(&sv->recording, tr);
 	}
-	if (tr && tr->vm && tr->vm->refs == 1)
+	if (tr && tr->vm)
 		settle(sv, tr, SETTLE_GONE);
 	recording_exit(&sv->recording, tid, status);
 	forget_task(sv, tid);
@@ -543,17 +636,24 @@ static void on_stop(struct supervisor *sv, pid_t tid, int status)
 		on_exec(sv, tr);
 		break;
 	case PTRACE_EVENT_EXIT:
-		/* the address space still exists: its last calls can be committed */
+		/*
+		 * The address space still exists: its last calls can be
+		 * committed. A thread's own call is finished when its end is
+		 * reported (exec may be taking the address space from it).
+		 */
 		if (tr->vm && tr->vm->refs == 1)
 			settle(sv, tr, SETTLE_AT_STOP);
 		resume(tid, PTRACE_CONT, 0);
 		break;
 	case PTRACE_EVENT_STOP:
-		on_event_stop(tr, sig);
+		on_event_stop(sv, tr, sig);
 		break;
 	case 0:
-		/* signal-delivery-stop: pass the signal on untouched */
+		/* signal-delivery-stop: the handler runs before a slot's code would */
+		stopped_between_calls(sv, tr);
 		resume(tid, PTRACE_CONT, sig);
+		if (tr->vm && tr->vm->waiting_head)
+			start_ready(sv, tr->vm);
 		break;
 	default:
 		resume(tid, PTRACE_CONT, 0);

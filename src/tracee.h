@@ -46,6 +46,8 @@ struct call_stack {
 struct call_reach {
 	int exclusive;
 	uint64_t lo, hi;
+	/* it may change the stub's pages: no task may be inside a slot's code */
+	int needs_idle_stub;
 };
 
 /* One traced task (a thread or a process), as the wait loop knows it. */
@@ -62,6 +64,13 @@ struct tracee {
 	struct call_reach reach;	/* of its call, set before it asks for a turn */
 	struct tracee *next_waiting;	/* in vm->waiting_head's queue */
 	int waiting;			/* queued for its turn (see vm_space.h) */
+	/*
+	 * Its call went through the stub where other tasks share the address
+	 * space: the call keeps its turn while the task runs on, until
+	 * memtrace has read its result (one_stop.h).
+	 */
+	int stub_turn;
+	int interrupted;		/* PTRACE_INTERRUPT sent; cleared at its next stop */
 };
 
 /* All traced tasks, by tid: an open-addressing hash table that grows. */

@@ -5,13 +5,17 @@
  * MAP_FIXED_NOREPLACE, munmap, mprotect, madvise (DONTNEED, DONTFORK,
  * DOFORK), mremap. MODE adds, by bits: 1 brk up and down, 2 mlockall and
  * munlockall, 4 forks whose child unmaps and protects, 8 calls on the stub
- * page's addresses, 16 no mremap. Under memtrace's concurrent turns every
+ * page's addresses, 16 no mremap, 32 signals sent to the threads all along,
+ * whose handler maps, protects and unmaps a page of its own (a signal
+ * caught between a call's return and its stub slot's code). Under
+ * memtrace's concurrent turns every
  * order of these must leave the model equal to the kernel's maps
  * (thread-mix.sh checks with --verify). A stress test first written to
  * review that change; it found the stub and fork races.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,18 @@ static long rounds = 200;
 static int mode;	/* see above */
 static pthread_barrier_t bar;
 static long grown;
+static int running = T;
+
+static void on_signal(int sig)
+{
+	void *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)sig;
+	if (p != MAP_FAILED) {
+		mprotect(p, PG, PROT_READ);
+		munmap(p, 2 * PG);
+	}
+}
 
 static unsigned rnd(unsigned *s) { return (*s = *s * 1103515245 + 12345) >> 8; }
 
@@ -130,6 +146,7 @@ static void *run(void *arg)
 			break;
 		}
 	}
+	__atomic_sub_fetch(&running, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -148,8 +165,20 @@ int main(int argc, char **argv)
 	}
 	area = mmap(NULL, AREA * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	pthread_barrier_init(&bar, NULL, T);
+	if (mode & 32) {
+		struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	for (int i = 0; i < T; i++)
 		pthread_create(&th[i], NULL, run, (void *)(uintptr_t)i);
+	/* at most 100 rounds: each handler's calls must not outrun the threads' own */
+	for (unsigned s = 1; (mode & 32) && s <= 100 && __atomic_load_n(&running, __ATOMIC_SEQ_CST);
+	     s++) {
+		for (int i = 0; i < T; i++)
+			pthread_kill(th[i], SIGUSR1);
+		usleep(500 + s * 37 % 1000);
+	}
 	for (int i = 0; i < T; i++)
 		pthread_join(th[i], NULL);
 	return 0;
