@@ -1,20 +1,20 @@
 /*
- * Per-arch syscall numbering, derived from the names in trapped_syscalls[]
- * through libseccomp's tables, so numbers are written down nowhere.
+ * Per-arch syscall numbering: seccomp/gen-filter derived it at build time
+ * from the names in trapped_syscalls[] through libseccomp's tables
+ * (compiled_syscalls[]), so numbers are written down nowhere.
  */
 #include <errno.h>
 #include <linux/audit.h>
-#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arch.h"
+#include "compiled.h"
 
 const struct arch_info arch_infos[ARCH_COUNT] = {
-	[ARCH_X86_64] = { "x86_64", AUDIT_ARCH_X86_64, SCMP_ARCH_X86_64, TRAP_X86_64,
-			  UINT64_MAX, 0x7ffffffff000ull },
-	[ARCH_I386] = { "i386", AUDIT_ARCH_I386, SCMP_ARCH_X86, TRAP_I386,
-			UINT32_MAX, 0x100000000ull },
+	[ARCH_X86_64] = { "x86_64", AUDIT_ARCH_X86_64, TRAP_X86_64, UINT64_MAX,
+			  0x7ffffffff000ull },
+	[ARCH_I386] = { "i386", AUDIT_ARCH_I386, TRAP_I386, UINT32_MAX, 0x100000000ull },
 };
 
 /* Larger than any x86_64 or i386 syscall number in use today. */
@@ -35,62 +35,19 @@ int arch_from_audit(uint32_t audit_arch, enum arch *out)
 	return -ENOENT;
 }
 
-static const struct trapped_syscall *row_named(const char *name, unsigned trap_bit)
-{
-	for (size_t i = 0; i < trapped_syscalls_count; i++) {
-		if ((trapped_syscalls[i].arches & trap_bit) &&
-		    strcmp(trapped_syscalls[i].name, name) == 0)
-			return &trapped_syscalls[i];
-	}
-	return NULL;
-}
-
-/* Returns 0, or -ENOENT if a row names a syscall libseccomp does not know. */
+/* Returns 0, or -ENOENT when a number is out of the tables' range. */
 int arch_tables_init(void)
 {
 	/* replay builds them again */
 	memset(rows_by_nr, 0, sizeof(rows_by_nr));
-	for (int a = 0; a < ARCH_COUNT; a++) {
-		unsigned found = 0, wanted = 0, pending = 0;
+	for (unsigned i = 0; i < compiled_syscalls_count; i++) {
+		const struct compiled_syscall *c = &compiled_syscalls[i];
 
-		for (size_t i = 0; i < trapped_syscalls_count; i++) {
-			const struct trapped_syscall *row = &trapped_syscalls[i];
-			int nr;
-
-			if (!(row->arches & arch_infos[a].trap_bit))
-				continue;
-			wanted++;
-			nr = seccomp_syscall_resolve_name_arch(arch_infos[a].scmp_arch, row->name);
-			if (nr >= 0 && nr < SYSCALL_TABLE_SIZE) {
-				rows_by_nr[a][nr] = row;
-				found++;
-			} else {
-				pending++;
-			}
-		}
-		/*
-		 * libseccomp resolves i386 shmat and shmdt to pseudo-numbers (it
-		 * sees them through the ipc multiplexer): their direct numbers are
-		 * found by walking the numbers down from the top, where the newer
-		 * calls are, until none is pending. (Walking all of them, both
-		 * arches, took 0.5 ms of every start.)
-		 */
-		for (int nr = SYSCALL_TABLE_SIZE - 1; pending && nr >= 0; nr--) {
-			const char *name = seccomp_syscall_resolve_num_arch(arch_infos[a].scmp_arch, nr);
-			const struct trapped_syscall *row;
-
-			if (!name)
-				continue;
-			row = row_named(name, arch_infos[a].trap_bit);
-			free((void *)name);
-			if (row && !rows_by_nr[a][nr]) {
-				rows_by_nr[a][nr] = row;
-				found++;
-				pending--;
-			}
-		}
-		if (found < wanted)
+		if (c->nr >= SYSCALL_TABLE_SIZE || c->row >= trapped_syscalls_count)
 			return -ENOENT;
+		for (int a = 0; a < ARCH_COUNT; a++)
+			if (arch_infos[a].trap_bit == c->trap_bit)
+				rows_by_nr[a][c->nr] = &trapped_syscalls[c->row];
 	}
 	return 0;
 }

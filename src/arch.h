@@ -19,7 +19,6 @@ enum arch {
 struct arch_info {
 	const char *name;	/* "x86_64", "i386" */
 	uint32_t audit_arch;	/* AUDIT_ARCH_* as seccomp reports it */
-	uint32_t scmp_arch;	/* SCMP_ARCH_* */
 	unsigned trap_bit;	/* TRAP_* in trapped_syscalls[] */
 	uint64_t word_mask;	/* registers beyond the ABI's width are ignored */
 	uint64_t task_size;	/* first address past the user address space */

@@ -224,7 +224,7 @@ int replay_main(int argc, char *argv[])
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
 		optind++;
 	if (arch_tables_init() < 0) {
-		error_msg("libseccomp does not know a syscall memtrace traps");
+		error_msg("the syscall tables built in (seccomp/compiled.c) are corrupt");
 		return 2;
 	}
 	status = load(&rp, recording, &recorded_argv);

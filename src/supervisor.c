@@ -689,8 +689,7 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 	tracee_table_init(&sv->tracees);
 	err = arch_tables_init();
 	if (err < 0) {
-		error_msg("this libseccomp does not know every memory syscall memtrace traps; "
-			  "a newer libseccomp is needed");
+		error_msg("the syscall tables built in (seccomp/compiled.c) are corrupt");
 		return 1;
 	}
 	err = seccomp_program_build(&filter);
