@@ -223,7 +223,8 @@ void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when 
 			continue;
 		}
 		/* with the task gone, nothing runs the slot's code any more */
-		stub_slot_release(st, slot, when == SETTLE_GONE && (own || !shared));
+		stub_slot_release(st, slot, when == SETTLE_GONE && (own || !shared),
+				  own && when == SETTLE_AT_STOP);
 	}
 }
 

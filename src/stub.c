@@ -159,12 +159,17 @@ static int page_proto(struct stub *st, int index, uint64_t seq)
 	return m->backing.path ? 0 : -ENOMEM;
 }
 
-/* The memfd's name, written over the top of the task's stack for the call that reads it. */
+/*
+ * The memfd's name, written below the task's stack pointer (past x86_64's
+ * 128-byte red zone) for the call that reads it: memory no code of the
+ * program uses at that moment, even where other threads run on.
+ */
 static int create_memfd(struct injection *inj, const struct install_numbers *nr, int64_t *fd,
 			int *status)
 {
 	static const char name[] = STUB_MEMFD_NAME;
-	uint64_t sp = inj->saved.rsp & arch_infos[inj->arch].word_mask;
+	uint64_t sp = ((inj->saved.rsp & arch_infos[inj->arch].word_mask) - 128 - sizeof(name)) &
+		      ~(uint64_t)15;
 	uint64_t args[6] = { sp, MFD_CLOEXEC };
 	char saved[sizeof(name)];
 	int err;
@@ -407,6 +412,13 @@ int64_t stub_slot_result(const struct stub *st, const struct stub_slot *slot)
 	return (int64_t)v;
 }
 
+void stub_task_seen(struct stub *st, pid_t tid)
+{
+	for (unsigned i = 0; i < st->unseen_count; i++)
+		if (st->unseen[i] == tid)
+			st->unseen[i--] = st->unseen[--st->unseen_count];
+}
+
 struct stub_slot *stub_slot_of_task(struct stub *st, pid_t tid)
 {
 	for (unsigned i = 0; i < STUB_SLOTS; i++)
@@ -430,9 +442,16 @@ int stub_leave_slot(struct stub *st, struct stub_slot *slot, struct user_regs_st
 	enum stub_state state = stub_slot_state(st, slot);
 
 	/* at the syscall instruction the call restarts; past the code the task has left */
-	if (regs->rip < code + 2 || regs->rip >= code + STUB_SLOT_SIZE || state == STUB_LEFT ||
-	    state == STUB_FREE)
+	if (regs->rip < code + 2 || regs->rip >= code + STUB_SLOT_SIZE || state == STUB_FREE)
 		return 0;
+	/* on the code's last instruction (the jump back) the registers are the program's already */
+	if (state == STUB_LEFT) {
+		memcpy(&ret, (const void *)(d + DATA_RETURN), 8);
+		if (st->arch == ARCH_I386)
+			regs->rsp += 4;	/* the return ip ret would pop */
+		regs->rip = ret;
+		return 1;
+	}
 	if (state == STUB_ISSUED) {
 		if (regs->rip == code + 2 && restarting(st->arch, regs->rax))
 			return -1;
@@ -453,11 +472,20 @@ int stub_leave_slot(struct stub *st, struct stub_slot *slot, struct user_regs_st
 	return 1;
 }
 
-void stub_slot_release(struct stub *st, struct stub_slot *slot, int task_gone)
+void stub_slot_release(struct stub *st, struct stub_slot *slot, int task_gone, int task_seen)
 {
 	slot->settled = 1;
 	if (!task_gone && stub_slot_state(st, slot) != STUB_LEFT)
 		return;
+	/* it may still be on the code's last instruction: not out until seen stopped */
+	if (!task_gone && !task_seen && st->unseen_count < STUB_SLOTS) {
+		unsigned i = 0;
+
+		while (i < st->unseen_count && st->unseen[i] != slot->sc.tid)
+			i++;
+		if (i == st->unseen_count)
+			st->unseen[st->unseen_count++] = slot->sc.tid;
+	}
 	slot->busy = 0;
 	st->busy--;
 	__atomic_store_n((uint32_t *)(slot_data(st, slot) + DATA_STATE), STUB_FREE, __ATOMIC_RELEASE);

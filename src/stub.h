@@ -70,6 +70,13 @@ struct stub {
 	struct stub_slot slots[STUB_SLOTS];
 	unsigned busy;			/* slots issued and not handed back */
 	unsigned pushed_at;		/* i386: where in a slot the return ip is pushed */
+	/*
+	 * Tasks whose slot was freed while they ran on (the slot's code said
+	 * it was left): one may still be on its last instruction, the jump
+	 * back, until memtrace sees it stopped.
+	 */
+	pid_t unseen[STUB_SLOTS];
+	unsigned unseen_count;
 	uint64_t issued;		/* calls sent through the stub so far */
 };
 
@@ -113,9 +120,13 @@ int64_t stub_slot_result(const struct stub *st, const struct stub_slot *slot);
 
 /*
  * The slot's call is finished: the slot is handed back once the task has
- * left its code, or at once when the task is gone.
+ * left its code, or at once when the task is gone. task_seen: the task is
+ * stopped outside the code; else it goes on the unseen list.
  */
-void stub_slot_release(struct stub *st, struct stub_slot *slot, int task_gone);
+void stub_slot_release(struct stub *st, struct stub_slot *slot, int task_gone, int task_seen);
+
+/* tid is stopped outside any slot's code, or gone (unseen). */
+void stub_task_seen(struct stub *st, pid_t tid);
 
 /* The busy slot of tid's call, or NULL. */
 struct stub_slot *stub_slot_of_task(struct stub *st, pid_t tid);

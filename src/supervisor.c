@@ -15,6 +15,7 @@
 #include <linux/kcmp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -160,8 +161,11 @@ static void settle(struct supervisor *sv, struct tracee *tr, enum settle_when wh
 	one_stop_settle(&sv->service, tr->vm, when, when == SETTLE_IDLE ? 0 : tr->tid,
 			finish_stub_call, sv);
 	/* stopped or gone, the task is out of its stub call, whatever became of it */
-	if (when != SETTLE_IDLE)
+	if (when != SETTLE_IDLE) {
 		end_stub_turn(tr);
+		if (tr->vm && tr->vm->stub)
+			stub_task_seen(tr->vm->stub, tr->tid);
+	}
 }
 
 /*
@@ -285,19 +289,34 @@ static int start_call(struct supervisor *sv, struct tracee *tr)
  * those tasks (PTRACE_INTERRUPT), so that the results are read at once
  * and the slots left (on_event_stop), rather than at their next call.
  */
+static void interrupt_task(struct supervisor *sv, pid_t tid)
+{
+	struct tracee *tr = tracee_find(&sv->tracees, tid);
+
+	if (!tr || tr->interrupted || tr->waiting || tr->in_syscall)
+		return;
+	if (ptrace(PTRACE_INTERRUPT, tr->tid, 0L, 0L) == 0)
+		tr->interrupted = 1;
+}
+
+/*
+ * Only a task still in its call or in the slot's code is stopped: one that
+ * has left it may be in a blocking call, which a ptrace stop can end with
+ * EINTR (signal(7)). Tasks that may be on a freed slot's last instruction
+ * are stopped for a call that changes the stub.
+ */
 static void interrupt_stub_calls(struct supervisor *sv, struct vm_space *vm)
 {
 	const struct stub *st = vm->stub;
+	int for_idle = 0;
 
-	for (unsigned i = 0; st && st->busy && i < STUB_SLOTS; i++) {
-		const struct stub_slot *slot = &st->slots[i];
-		struct tracee *owner = slot->busy ? tracee_find(&sv->tracees, slot->sc.tid) : NULL;
-
-		if (!owner || owner->interrupted || owner->waiting || owner->in_syscall)
-			continue;
-		if (ptrace(PTRACE_INTERRUPT, owner->tid, 0L, 0L) == 0)
-			owner->interrupted = 1;
-	}
+	for (const struct tracee *q = vm->waiting_head; q; q = q->next_waiting)
+		for_idle |= q->reach.needs_idle_stub;
+	for (unsigned i = 0; st && st->busy && i < STUB_SLOTS; i++)
+		if (st->slots[i].busy && stub_slot_state(st, &st->slots[i]) != STUB_LEFT)
+			interrupt_task(sv, st->slots[i].sc.tid);
+	for (unsigned i = 0; st && for_idle && i < st->unseen_count; i++)
+		interrupt_task(sv, st->unseen[i]);
 }
 
 /* Starts every queued call of vm that may go now. */
@@ -314,13 +333,23 @@ static void start_ready(struct supervisor *sv, struct vm_space *vm)
 		for (tr = vm->waiting_head; tr; tr = tr->next_waiting)
 			service_reach(&sv->service, tr, &tr->reach);
 		tr = vm_space_next(vm);
-		if (!tr) {
-			if (vm->waiting_head)
-				interrupt_stub_calls(sv, vm);
-			return;
+		if (tr) {
+			if (start_call(sv, tr) < 0)
+				return;
+			continue;
 		}
-		if (start_call(sv, tr) < 0)
+		if (!vm->waiting_head)
 			return;
+		/* the calls in the way may have returned through the stub: finish those first */
+		unsigned in_flight = vm->in_flight_count;
+
+		if (vm->refs > 1 && vm->stub && vm->stub->busy) {
+			one_stop_settle(&sv->service, vm, SETTLE_IDLE, 0, finish_stub_call, sv);
+			if (vm->in_flight_count < in_flight)
+				continue;
+		}
+		interrupt_stub_calls(sv, vm);
+		return;
 	}
 }
 
@@ -560,8 +589,56 @@ static void stopped_between_calls(struct supervisor *sv, struct tracee *tr)
 	settle(sv, tr, SETTLE_AT_STOP);
 }
 
+/* Whether tid has a signal pending that it does not block (/proc/PID/status). */
+static int unblocked_signal_pending(pid_t tid)
+{
+	char path[64], *text, *line;
+	unsigned long long pnd = 0, shd = 0, blk = 0;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if (proc_read_file(path, &text, &len) < 0)
+		return 1;
+	for (line = text; *line; line = proc_next_line(line)) {
+		sscanf(line, "SigPnd: %llx", &pnd);
+		sscanf(line, "ShdPnd: %llx", &shd);
+		sscanf(line, "SigBlk: %llx", &blk);
+	}
+	free(text);
+	return ((pnd | shd) & ~blk) != 0;
+}
+
+/*
+ * memtrace's PTRACE_INTERRUPT may have ended a blocking call that fails
+ * with EINTR rather than restart (epoll_wait, sigtimedwait, semop, ...:
+ * signal(7)), where no signal came: it runs again, as the kernel restarts
+ * the others. (A task is interrupted only while in a stub call, but it may
+ * have left it just before.)
+ */
+static void undo_interrupt_eintr(struct tracee *tr)
+{
+	struct user_regs_struct regs;
+	int64_t rax;
+
+	if (tr->in_syscall || ptrace(PTRACE_GETREGS, tr->tid, 0L, &regs) < 0 ||
+	    (int64_t)regs.orig_rax < 0)
+		return;
+	/* a stub call's own result is the call's (stub_leave_slot) */
+	if (tr->vm && tr->vm->stub && regs.rip >= tr->vm->stub->address &&
+	    regs.rip < tr->vm->stub->address + STUB_PAGE)
+		return;
+	rax = regs.cs == 0x23 ? (int64_t)(int32_t)regs.rax : (int64_t)regs.rax;
+	if (rax != -EINTR || unblocked_signal_pending(tr->tid))
+		return;
+	regs.rax = regs.orig_rax;
+	regs.rip -= 2;
+	ptrace(PTRACE_SETREGS, tr->tid, 0L, &regs);
+}
+
 static void on_event_stop(struct supervisor *sv, struct tracee *tr, int sig)
 {
+	int ours = tr->interrupted;
+
 	tr->interrupted = 0;	/* whatever this stop is, a later interrupt may be needed */
 	/*
 	 * A new task can report its first stop before its parent's clone
@@ -581,6 +658,8 @@ static void on_event_stop(struct supervisor *sv, struct tracee *tr, int sig)
 		break;
 	default:
 		/* a new task's first stop, or a PTRACE_INTERRUPT (interrupt_stub_calls) */
+		if (ours && sig == SIGTRAP)
+			undo_interrupt_eintr(tr);
 		stopped_between_calls(sv, tr);
 		resume(tr->tid, tr->in_syscall ? PTRACE_SYSCALL : PTRACE_CONT, 0);
 		if (tr->vm && tr->vm->waiting_head)

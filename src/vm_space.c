@@ -104,7 +104,7 @@ static bool clear_of_flight(const struct vm_space *vm, const struct tracee *tr)
 {
 	if (vm->in_flight_count == VM_IN_FLIGHT_MAX)
 		return false;
-	if (tr->reach.needs_idle_stub && vm->stub && vm->stub->busy)
+	if (tr->reach.needs_idle_stub && vm->stub && (vm->stub->busy || vm->stub->unseen_count))
 		return false;
 	for (unsigned i = 0; i < vm->in_flight_count; i++)
 		if (reaches_meet(&vm->in_flight[i]->reach, &tr->reach))
