@@ -241,7 +241,27 @@ static int fault_wanted(const char *name)
 	return fault && strcmp(fault, name) == 0;
 }
 
-static int run_install(struct stub *st, struct injection *inj, int *status, int64_t *fd)
+/*
+ * Where other threads run meanwhile, one may close the memfd's number or
+ * dup2 another file onto it before the task maps it: the pages must be
+ * the memfd's. Returns 0 or -EBADF.
+ */
+static int mapped_ours(const struct stub *st, pid_t tid)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct maps_entry e;
+		char name[64];
+
+		if (proc_maps_entry_at(tid, st->address + i * STUB_PAGE, &e, name, sizeof(name)) < 0 ||
+		    e.inode != st->file.st_ino || e.dev_major != major(st->file.st_dev) ||
+		    e.dev_minor != minor(st->file.st_dev))
+			return -EBADF;
+	}
+	return 0;
+}
+
+static int run_install(struct stub *st, struct injection *inj, int beside_others, int *status,
+		       int64_t *fd)
 {
 	const struct install_numbers *nr = &install_numbers[st->arch];
 	uint64_t a = st->address;
@@ -270,6 +290,8 @@ static int run_install(struct stub *st, struct injection *inj, int *status, int6
 	if (err == 0)
 		err = expect(inj, nr->madvise, (uint64_t[6]){ a, 2 * STUB_PAGE, MADV_DONTFORK }, 0,
 			     status);
+	if (err == 0 && beside_others)
+		err = mapped_ours(st, inj->tid);
 	return err;
 }
 
@@ -290,7 +312,7 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 	st->arch = arch;
 	err = inject_begin(&inj, tid, arch);
 	if (err == 0) {
-		err = run_install(st, &inj, status, &fd);
+		err = run_install(st, &inj, vm->refs > 1, status, &fd);
 		if (err == -ESRCH)
 			goto out;
 		if (err < 0)
