@@ -295,6 +295,23 @@ static int run_install(struct stub *st, struct injection *inj, int beside_others
 	return err;
 }
 
+/*
+ * Whether the task's descriptor fd is still the memfd: beside other
+ * threads, one may have closed it and opened a file of its own there,
+ * which memtrace must not close.
+ */
+static int still_ours(const struct stub *st, pid_t tid, int64_t fd, int beside_others)
+{
+	char path[64];
+	struct stat now;
+
+	if (!beside_others)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, (int)fd);
+	return st->file.st_ino && stat(path, &now) == 0 && now.st_ino == st->file.st_ino &&
+	       now.st_dev == st->file.st_dev;
+}
+
 int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status)
 {
 	const struct install_numbers *nr = &install_numbers[arch];
@@ -318,8 +335,8 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 		if (err < 0)
 			inject_syscall(&inj, nr->munmap, (uint64_t[6]){ st->address, 2 * STUB_PAGE },
 				       &ignored, status);
-		if (fd >= 0 && inject_syscall(&inj, nr->close, (uint64_t[6]){ fd }, &ignored,
-					      status) == -ESRCH)
+		if (fd >= 0 && still_ours(st, tid, fd, vm->refs > 1) &&
+		    inject_syscall(&inj, nr->close, (uint64_t[6]){ fd }, &ignored, status) == -ESRCH)
 			err = -ESRCH;
 		else
 			inject_end(&inj);
