@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <linux/audit.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "arch.h"

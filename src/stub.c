@@ -243,21 +243,26 @@ static int fault_wanted(const char *name)
 
 /*
  * Where other threads run meanwhile, one may close the memfd's number or
- * dup2 another file onto it before the task maps it: the pages must be
- * the memfd's. Returns 0 or -EBADF.
+ * dup2 another file onto it before the task maps it: both pages must be
+ * the memfd's (one read of /proc/PID/maps). Returns 0 or -EBADF.
  */
 static int mapped_ours(const struct stub *st, pid_t tid)
 {
-	for (unsigned i = 0; i < 2; i++) {
-		struct maps_entry e;
-		char name[64];
+	struct proc_maps maps;
+	uint64_t ours = 0;
 
-		if (proc_maps_entry_at(tid, st->address + i * STUB_PAGE, &e, name, sizeof(name)) < 0 ||
-		    e.inode != st->file.st_ino || e.dev_major != major(st->file.st_dev) ||
-		    e.dev_minor != minor(st->file.st_dev))
-			return -EBADF;
+	if (proc_maps_read(tid, &maps) < 0)
+		return -EBADF;
+	for (size_t i = 0; i < maps.count; i++) {
+		const struct maps_entry *e = &maps.entries[i];
+
+		if (e->start >= st->address && e->end <= st->address + 2 * STUB_PAGE &&
+		    e->inode == st->file.st_ino && e->dev_major == major(st->file.st_dev) &&
+		    e->dev_minor == minor(st->file.st_dev))
+			ours += e->end - e->start;
 	}
-	return 0;
+	proc_maps_free(&maps);
+	return ours == 2 * STUB_PAGE ? 0 : -EBADF;
 }
 
 static int run_install(struct stub *st, struct injection *inj, int beside_others, int *status,
@@ -483,9 +488,9 @@ int stub_leave_slot(struct stub *st, struct stub_slot *slot, struct user_regs_st
 	/* at the syscall instruction the call restarts; past the code the task has left */
 	if (regs->rip < code + 2 || regs->rip >= code + STUB_SLOT_SIZE || state == STUB_FREE)
 		return 0;
+	memcpy(&ret, (const void *)(d + DATA_RETURN), 8);
 	/* on the code's last instruction (the jump back) the registers are the program's already */
 	if (state == STUB_LEFT) {
-		memcpy(&ret, (const void *)(d + DATA_RETURN), 8);
 		if (st->arch == ARCH_I386)
 			regs->rsp += 4;	/* the return ip ret would pop */
 		regs->rip = ret;
@@ -497,7 +502,6 @@ int stub_leave_slot(struct stub *st, struct stub_slot *slot, struct user_regs_st
 		/* the slot's code never changes the accumulator: it holds the result */
 		memcpy((void *)(d + DATA_RESULT), &regs->rax, 8);
 	}
-	memcpy(&ret, (const void *)(d + DATA_RETURN), 8);
 	for (int i = 0; i < 6; i++) {
 		memcpy(&arg, (const void *)(d + DATA_ARGS + 8 * i), 8);
 		*arg_reg(regs, st->arch, i) = arg;

@@ -285,9 +285,9 @@ static int start_call(struct supervisor *sv, struct tracee *tr)
 }
 
 /*
- * Calls wait while stub calls are in flight whose tasks run on: stop
- * those tasks (PTRACE_INTERRUPT), so that the results are read at once
- * and the slots left (on_event_stop), rather than at their next call.
+ * Stops a task that runs on (PTRACE_INTERRUPT), once: at that stop its
+ * stub call is finished and its slot left (on_event_stop), rather than at
+ * its next call.
  */
 static void interrupt_task(struct supervisor *sv, pid_t tid)
 {
@@ -300,7 +300,8 @@ static void interrupt_task(struct supervisor *sv, pid_t tid)
 }
 
 /*
- * Only a task still in its call or in the slot's code is stopped: one that
+ * Calls wait on stub calls in flight: their tasks are stopped. Only a task
+ * still in its call or in the slot's code is stopped: one that
  * has left it may be in a blocking call, which a ptrace stop can end with
  * EINTR (signal(7)). Tasks that may be on a freed slot's last instruction
  * are stopped for a call that changes the stub.
