@@ -273,7 +273,8 @@ int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_sp
 		m.created_by = seq;
 		if (e->shared)
 			m.flags |= MAPPING_SHARED;
-		if (e->inode == 0)
+		/* a System V segment's inode is its id, which may be 0 */
+		if (e->inode == 0 && m.kind != MAPPING_KIND_SHM)
 			m.flags |= MAPPING_ANON;
 		if (m.kind == MAPPING_KIND_STACK)
 			m.flags |= MAPPING_GROWSDOWN;
@@ -284,7 +285,7 @@ int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_sp
 		m.backing.dev_minor = e->dev_minor;
 		m.backing.inode = e->inode;
 		m.backing.file_id = e->inode;
-		if (e->inode) {
+		if (e->inode || m.kind == MAPPING_KIND_SHM) {
 			m.backing.path = mapping_path_new(e->name);
 			if (!m.backing.path) {
 				err = -ENOMEM;

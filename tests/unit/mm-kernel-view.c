@@ -11,7 +11,12 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* MAP_GROWSDOWN, MAP_FIXED_NOREPLACE */
 #endif
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -57,11 +62,56 @@ out:
 	munmap(region + GD_AT_PAGE * PAGE, (REGION_PAGES - GD_AT_PAGE) * PAGE);
 }
 
+/*
+ * A System V segment attached here, as the kernel's view gives it: shared
+ * memory named /SYSV<key>, never anonymous, even where its id (the inode
+ * /proc/PID/maps shows) is 0, as the first segment of an IPC namespace has.
+ */
+static void check_segment_view(struct harness *h, int id)
+{
+	struct address_space as;
+	const struct mapping *m;
+	void *at = shmat(id, NULL, 0);
+
+	shmctl(id, IPC_RMID, NULL);
+	if (!ASSERT(h, at != (void *)-1))
+		return;
+	if (ASSERT_EQ(h, proc_maps_load(getpid(), AS_ARCH_X86_64, 1, &as), 0)) {
+		m = as_lookup(&as, (uint64_t)(uintptr_t)at);
+		if (ASSERT(h, m != NULL)) {
+			ASSERT_EQ(h, m->kind, MAPPING_KIND_SHM);
+			ASSERT_EQ(h, m->flags & MAPPING_ANON, 0);
+			ASSERT(h, m->backing.path &&
+					  strncmp(m->backing.path->name, "/SYSV", 5) == 0);
+			ASSERT_EQ(h, m->backing.inode, (uint64_t)id);
+		}
+		as_destroy(&as);
+	}
+	shmdt(at);
+}
+
+static void test_segment_survives_the_kernel_view(struct harness *h)
+{
+	int id = shmget(IPC_PRIVATE, 4 * PAGE, IPC_CREAT | 0600);
+
+	if (ASSERT(h, id >= 0))
+		check_segment_view(h, id);
+	/* id 0: the first segment of a new IPC namespace (where this may make one) */
+	if (unshare(CLONE_NEWIPC) < 0) {
+		printf("# no new IPC namespace here: the segment of id 0 is not checked\n");
+		return;
+	}
+	id = shmget(IPC_PRIVATE, 4 * PAGE, IPC_CREAT | 0600);
+	if (ASSERT_EQ(h, id, 0))
+		check_segment_view(h, id);
+}
+
 int main(void)
 {
 	struct harness h;
 
 	harness_init(&h);
 	RUN_TEST(&h, test_growsdown_survives_the_kernel_view);
+	RUN_TEST(&h, test_segment_survives_the_kernel_view);
 	return harness_summary(&h);
 }
