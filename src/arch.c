@@ -86,3 +86,10 @@ unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i)
 
 	return arch == ARCH_I386 ? i386[i] : x86_64[i];
 }
+
+int64_t arch_syscall_result(enum arch arch, uint64_t acc)
+{
+	if (arch == ARCH_X86_64)
+		return (int64_t)acc;
+	return (uint32_t)acc >= (uint32_t)-4095 ? (int64_t)(int32_t)acc : (int64_t)(uint32_t)acc;
+}

@@ -44,6 +44,12 @@ const struct trapped_syscall *arch_lookup(enum arch a, uint64_t nr);
  */
 int arch_of_stop(const struct user_regs_struct *r, enum arch *out);
 
+/*
+ * A call's return value from the accumulator as the 64-bit register view
+ * holds it: i386's is 32 bits, -4095..-1 errors and the rest unsigned.
+ */
+int64_t arch_syscall_result(enum arch arch, uint64_t acc);
+
 /* Where argument i of arch's ABI lives in the 64-bit register view. */
 unsigned long long *arg_reg(struct user_regs_struct *r, enum arch arch, int i);
 

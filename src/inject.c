@@ -28,22 +28,45 @@ int inject_begin(struct injection *inj, pid_t tid, enum arch arch)
 	return 0;
 }
 
+/* A signal-delivery stop: the signal is held until the task is its own again. */
+static void hold_signal(struct injection *inj, int sig)
+{
+	if (!inj->held_signal)
+		inj->held_signal = sig;
+}
+
+/* Whether the signal of a delivery stop is a fault of an instruction (si_code > 0). */
+static int is_fault(pid_t tid, int sig)
+{
+	siginfo_t si;
+
+	return (sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP) &&
+	       ptrace(PTRACE_GETSIGINFO, tid, 0L, &si) == 0 && si.si_code > 0;
+}
+
+/* Waits for the task's next stop (*st). Returns 0, -ESRCH when it died (*status), or -errno. */
+static int wait_stop(struct injection *inj, int *st, int *status)
+{
+	while (waitpid(inj->tid, st, __WALL) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(*st) || WIFSIGNALED(*st)) {
+		*status = *st;
+		return -ESRCH;
+	}
+	return 0;
+}
+
 /* Waits for the injected call's exit stop. Returns 0 or -errno. */
 static int run_to_exit(struct injection *inj, int64_t *result, int *status)
 {
 	for (;;) {
 		struct __ptrace_syscall_info info;
-		int st;
+		int st, err;
 
-		if (waitpid(inj->tid, &st, __WALL) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			*status = st;
-			return -ESRCH;
-		}
+		err = wait_stop(inj, &st, status);
+		if (err < 0)
+			return err;
 		if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
 			memset(&info, 0, sizeof(info));
 			if (ptrace(PTRACE_GET_SYSCALL_INFO, inj->tid, (void *)sizeof(info), &info) < 0)
@@ -53,9 +76,7 @@ static int run_to_exit(struct injection *inj, int64_t *result, int *status)
 				return 0;
 			}
 		} else if ((unsigned)st >> 16 == 0) {
-			/* a signal-delivery stop: hold the signal until the task is its own again */
-			if (!inj->held_signal)
-				inj->held_signal = WSTOPSIG(st);
+			hold_signal(inj, WSTOPSIG(st));
 		}
 		/* syscall-enter, seccomp and other event stops: on to the exit */
 		if (ptrace(PTRACE_SYSCALL, inj->tid, 0L, 0L) < 0)
@@ -110,6 +131,40 @@ int inject_instead(struct injection *inj, long nr, const uint64_t args[6], int64
 	/* the kernel checks the changed call against the filter again, and lets it run */
 	regs.orig_rax = (unsigned long long)nr;
 	return run_call(inj, &regs, args, result, status);
+}
+
+int inject_run_code(struct injection *inj, struct user_regs_struct *regs, uint64_t last_call_end,
+		    int *status)
+{
+	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, regs) < 0 ||
+	    ptrace(PTRACE_CONT, inj->tid, 0L, 0L) < 0)
+		return -errno;
+	for (;;) {
+		struct __ptrace_syscall_info info;
+		long next = PTRACE_CONT;
+		int st, event, err;
+
+		err = wait_stop(inj, &st, status);
+		if (err < 0)
+			return err;
+		event = (int)((unsigned)st >> 16);
+		/* only the last call is resumed with PTRACE_SYSCALL: this is its exit */
+		if (WSTOPSIG(st) == (SIGTRAP | 0x80))
+			return ptrace(PTRACE_GETREGS, inj->tid, 0L, regs) < 0 ? -errno : 0;
+		if (event == PTRACE_EVENT_SECCOMP) {
+			memset(&info, 0, sizeof(info));
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, inj->tid, (void *)sizeof(info), &info) < 0)
+				return -errno;
+			if (info.instruction_pointer == last_call_end)
+				next = PTRACE_SYSCALL;
+		} else if (event == 0 && is_fault(inj->tid, WSTOPSIG(st))) {
+			return ptrace(PTRACE_GETREGS, inj->tid, 0L, regs) < 0 ? -errno : -EFAULT;
+		} else if (event == 0) {
+			hold_signal(inj, WSTOPSIG(st));
+		}
+		if (ptrace((enum __ptrace_request)next, inj->tid, 0L, 0L) < 0)
+			return -errno;
+	}
 }
 
 int inject_end_rerun(struct injection *inj)

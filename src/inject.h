@@ -47,6 +47,18 @@ int inject_instead(struct injection *inj, long nr, const uint64_t args[6], int64
 		   int *status);
 
 /*
+ * Runs code of memtrace's own, mapped in the task, from regs (ip and
+ * registers as given) until the call whose syscall instruction ends at
+ * last_call_end returns, or the code faults. On the way the task stops
+ * only at the seccomp stops of calls memtrace's filter traps, and goes on
+ * at once. *regs gets the registers at the end. Returns 0 at the last
+ * call's exit, -EFAULT where the code faulted (the fault's signal is
+ * dropped), -ESRCH if the task died (*status tells how), or another -errno.
+ */
+int inject_run_code(struct injection *inj, struct user_regs_struct *regs, uint64_t last_call_end,
+		    int *status);
+
+/*
  * After inject_instead: the task's registers back, its ip on its syscall
  * instruction, so that its own call runs again (and traps again) once it
  * is resumed. Raises any held signal. Returns 0 or -errno.

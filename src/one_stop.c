@@ -20,8 +20,16 @@
 #define MREMAP_FIXED 2
 #endif
 
-/* Calls seen in an address space before the stub is made: short-lived ones never pay for it. */
-#define CALLS_BEFORE_STUB 32
+/*
+ * Making the stub costs about eight stops, and each call before it one
+ * more: where the image has no interpreter (a static program, or a fork's
+ * child, which may exec at once), memtrace makes it once the calls have
+ * cost what making it would, so that a short-lived process never pays
+ * more than twice the least it could have (the ski-rental rule). A program
+ * with an interpreter makes dozens of calls loading its libraries: the
+ * stub is made at its first.
+ */
+#define CALLS_BEFORE_STUB 8
 
 /* Whether the call could reach the stub's pages (then it takes two stops, and may remove them). */
 static int may_touch_stub(const struct stub *st, const struct syscall_event *ev)
@@ -288,10 +296,9 @@ int one_stop_make_way(struct tracee *tr, int *status)
 	return 1;
 }
 
-int one_stop_prepare(struct service *svc, struct tracee *tr, int *status)
+void one_stop_check_stub(struct tracee *tr)
 {
 	struct vm_space *vm = tr->vm;
-	int err;
 
 	/* the program mapped, unmapped or changed something over the pages */
 	if (vm && vm->stub && !vm->stub_refused && !stub_intact(vm->stub, &vm->as)) {
@@ -299,22 +306,31 @@ int one_stop_prepare(struct service *svc, struct tracee *tr, int *status)
 		debug_msg("[pid %d] the program changed memtrace's stub page: every call takes "
 			  "two stops from here", (int)tr->tid);
 	}
-	if (!svc->one_stop || !vm || vm->stub || vm->stub_refused || tr->call.arch != vm->arch)
+}
+
+int one_stop_make_stub(struct service *svc, struct tracee *tr, enum arch arch, int *status)
+{
+	struct vm_space *vm = tr->vm;
+	int used, err;
+
+	if (!svc->one_stop || !vm || vm->stub || vm->stub_refused || arch != vm->arch)
 		return 0;
-	if (svc->one_stop == ONE_STOP_WHERE_IT_PAYS && ++vm->calls < CALLS_BEFORE_STUB)
+	if (svc->one_stop == ONE_STOP_WHERE_IT_PAYS && !vm->interpreted &&
+	    ++vm->calls < CALLS_BEFORE_STUB)
 		return 0;
 	/* beside other tasks, only while no other call is in flight or waiting */
-	if (vm->refs != 1 && (vm_space_others_in_flight(vm, tr) || vm->waiting_head))
+	if (vm->refs != 1 && (vm->in_flight_count || vm->waiting_head))
 		return 0;
-	err = stub_install(vm, tr->tid, vm->arch, svc->seq, status);
-	if (err == -ESRCH)
-		return err;
+	used = stub_install(vm, tr->tid, vm->arch, svc->seq, status, &err);
+	if (used < 0)
+		return used;
 	if (err < 0) {
 		vm->stub_refused = 1;
 		debug_msg("[pid %d] no stub page (%s): every call takes two stops", (int)tr->tid,
 			  strerror(-err));
-		return 0;
+	} else {
+		debug_msg("[pid %d] stub page at %#llx", (int)tr->tid,
+			  (unsigned long long)STUB_ADDRESS);
 	}
-	debug_msg("[pid %d] stub page at %#llx", (int)tr->tid, (unsigned long long)STUB_ADDRESS);
-	return 0;
+	return used;
 }

@@ -96,10 +96,18 @@ int one_stop_make_way(struct tracee *tr, int *status);
 int one_stop_needs_idle_stub(const struct tracee *tr);
 
 /*
- * At an exit stop, after service_exit: makes the stub in tr's address space
- * once enough calls were seen there. Returns 0, or -ESRCH when the task
- * died meanwhile (*status says how).
+ * At an exit stop, after service_exit: gives the stub up where the call
+ * changed its pages (calls that may reach them take two stops).
  */
-int one_stop_prepare(struct service *svc, struct tracee *tr, int *status);
+void one_stop_check_stub(struct tracee *tr);
+
+/*
+ * At the seccomp stop of tr's call of arch, before anything else is done
+ * with it: makes the stub in tr's address space, with that call's stop,
+ * where it pays (stub_install). Returns 1 when the call was used and runs
+ * again once the task is resumed (a new seccomp stop), 0 when nothing was
+ * done, or -ESRCH when the task died meanwhile (*status says how).
+ */
+int one_stop_make_stub(struct service *svc, struct tracee *tr, enum arch arch, int *status);
 
 #endif

@@ -81,12 +81,16 @@ struct stub {
 };
 
 /*
- * Creates the stub in tid's address space (vm) by remote syscalls: the
- * task is at a syscall-exit stop of a call of arch. Returns 0, -ESRCH when
- * the task died meanwhile (*status tells how), or another -errno (the
- * address is taken, memfd refused, ...): the task is left as it was.
+ * Makes the stub in tid's address space (vm) by remote syscalls
+ * (stub_install.c), at the seccomp stop of a call of arch: that call is
+ * used for it and runs again (a new seccomp stop) once the task is
+ * resumed. vm->stub is set where it was made; *err says why not. Returns
+ * 1 when the call will run again, 0 when nothing was done (the task and
+ * its call are as they were), or -ESRCH when the task died meanwhile
+ * (*status tells how).
  */
-int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status);
+int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status,
+		 int *err);
 
 /*
  * At a seccomp stop of tid (a call of the stub's arch): runs munmap of the

@@ -405,11 +405,22 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 {
 	struct syscall_event *ev = &tr->call;
 	enum arch arch;
+	int status, used;
 
 	if (read_call(tr, &arch) < 0)
 		return;
 	/* a stub call the kernel restarts traps again at its slot: it is planned already */
 	if (one_stop_is_restart(tr, tr->regs.rip)) {
+		resume(tr->tid, PTRACE_CONT, 0);
+		return;
+	}
+	/* making the stub takes this stop; the call comes back as a new one */
+	used = one_stop_make_stub(&sv->service, tr, arch, &status);
+	if (used < 0) {
+		on_task_ended(sv, tr->tid, status);
+		return;
+	}
+	if (used) {
 		resume(tr->tid, PTRACE_CONT, 0);
 		return;
 	}
@@ -452,7 +463,6 @@ static void on_syscall_exit(struct supervisor *sv, struct tracee *tr)
 {
 	struct __ptrace_syscall_info info;
 	struct syscall_event *ev = &tr->call;
-	int status;
 
 	if (!tr->in_syscall) {
 		resume(tr->tid, PTRACE_CONT, 0);
@@ -469,11 +479,7 @@ static void on_syscall_exit(struct supervisor *sv, struct tracee *tr)
 	service_exit(&sv->service, tr);
 	emit(sv, ev);
 	recording_event(&sv->recording, tr);
-	if (one_stop_prepare(&sv->service, tr, &status) == -ESRCH) {
-		/* it died while memtrace was making its stub */
-		on_task_ended(sv, tr->tid, status);
-		return;
-	}
+	one_stop_check_stub(tr);
 	resume(tr->tid, PTRACE_CONT, 0);
 	end_turn(sv, tr);
 }

@@ -30,6 +30,9 @@ struct vm_space *vm_space_from_exec(pid_t pid, enum arch arch, uint64_t seq, int
 	}
 	vm->refs = 1;
 	vm->arch = arch;
+	for (const struct mapping *m = as_first(&vm->as); m; m = as_next(&vm->as, m))
+		if (m->kind == MAPPING_KIND_LIB)
+			vm->interpreted = 1;
 	return vm;
 }
 

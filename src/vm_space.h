@@ -34,7 +34,8 @@ struct vm_space {
 	/* memtrace's page in the child (stub.h), once made; NULL before and without */
 	struct stub *stub;
 	int stub_refused;		/* making it failed: calls take two stops here */
-	unsigned calls;			/* calls serviced, to make the stub only where it pays */
+	unsigned calls;			/* calls seen, to make the stub only where it pays */
+	int interpreted;		/* exec mapped an interpreter (ld.so): many calls follow */
 	int file_policies;		/* mbind set a policy in a tmpfs file (service.c) */
 	char verify_due[64];		/* --verify: the last call whose check waits (service_verify_due) */
 };

@@ -67,13 +67,14 @@ check_grep "program killed: memtrace says so" 'killed by SIGKILL' "$tmp/err"
 check_eq "program killed: no task left" 0 "$(tasks_of "$prog")"
 
 # The program killed in the middle of the remote calls that make memtrace's
-# stub page (MEMTRACE_FAULT kills it between two of them).
+# stub page (MEMTRACE_FAULT kills it between two of them). They take the
+# place of the program's first call, which never ran: it is not traced.
 MEMTRACE_FAULT=kill-while-making-stub "$MEMTRACE" --stops=1 -o "$tmp/trace" -- /bin/sh -c 'echo hi' \
 	>"$tmp/out" 2>"$tmp/err"
 check_eq "killed while the stub is made: memtrace exits 128+9" 137 $?
 check_grep "killed while the stub is made: memtrace says so" 'killed by SIGKILL' "$tmp/err"
 check_eq "killed while the stub is made: no complaint" 0 "$(grep -c 'internal error' "$tmp/err")"
-check_grep "killed while the stub is made: its first call is traced" '^brk\(NULL\) = ' "$tmp/trace"
+check_eq "killed while the stub is made: the call it held is not traced" 0 "$(grep -c . "$tmp/trace")"
 
 # A signal (SIGUSR1, which kills sh) arrives between two of those remote
 # calls: memtrace holds it and raises it again once the program runs.
@@ -82,6 +83,20 @@ MEMTRACE_FAULT=signal-while-making-stub "$MEMTRACE" --stops=1 -o "$tmp/trace" --
 check_eq "signal while the stub is made: it reaches the program" 138 $?
 check_grep "signal while the stub is made: memtrace says so" 'killed by SIGUSR1' "$tmp/err"
 check_eq "signal while the stub is made: no complaint" 0 "$(grep -c 'internal error' "$tmp/err")"
+
+# Another file put on the memfd's descriptor before the task maps it (the
+# program's stdin, as another thread's dup2 could): memtrace finds the
+# page it mapped is not its own, unmaps it, leaves the descriptor alone and
+# does without the stub; --verify finds the model whole.
+head -c 20000 /dev/urandom >"$tmp/stdin"
+MEMTRACE_FAULT=foreign-file-while-making-stub "$MEMTRACE" -d --stops=1 --verify -o "$tmp/trace" \
+	-- /bin/sh -c 'echo hi' <"$tmp/stdin" >"$tmp/out" 2>"$tmp/err"
+check_eq "foreign file on the memfd's descriptor: the program's exit status" 0 $?
+check_eq "foreign file on the memfd's descriptor: the program's output" hi "$(cat "$tmp/out")"
+check_grep "foreign file on the memfd's descriptor: no stub" 'no stub page \(Bad file descriptor\)' "$tmp/err"
+check_eq "foreign file on the memfd's descriptor: no complaint" 0 \
+	"$(grep -c -E '^memtrace: (internal error|--verify)' "$tmp/err")"
+check_grep "foreign file on the memfd's descriptor: the call it held runs and is traced" '^brk\(NULL\) = ' "$tmp/trace"
 
 # The program killed while calls go through the stub (one stop each).
 # (mmfuzz writes its data file in the working directory)

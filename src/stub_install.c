@@ -1,0 +1,403 @@
+/*
+ * Making the stub page in a task, and giving it up, by remote syscalls.
+ *
+ * It takes the seccomp stop of one of the task's own calls, and that call
+ * runs again afterwards:
+ *
+ *   1. the call becomes memfd_create (one stop: its exit);
+ *   2. memtrace sizes the memfd, maps it, writes every slot's code, and
+ *      over the first slots a bootstrap;
+ *   3. the task's syscall instruction runs mmap of the code page (three
+ *      stops); memtrace reads the page back through the task: its own
+ *      bytes, or another file a thread put on the descriptor meanwhile;
+ *   4. the task runs the bootstrap: mmap of the data page, close,
+ *      madvise(MADV_DONTFORK) (two seccomp stops and madvise's exit);
+ *      memtrace reads the data page back the same way;
+ *   5. the slots' code goes over the bootstrap, and the task's own call
+ *      runs again (a seccomp stop of its own).
+ *
+ * Five remote calls as single injections would take thirteen stops.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "inject.h"
+#include "stub.h"
+#include "stub_code.h"
+#include "tracee.h"
+#include "vm_space.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/* The calls the installation injects, in each ABI's numbering. */
+struct install_numbers {
+	long memfd_create, mmap, munmap, close, dup2;
+};
+
+static const struct install_numbers install_numbers[ARCH_COUNT] = {
+	[ARCH_X86_64] = { 319, 9, 11, 3, 33 },
+	[ARCH_I386] = { 356, 192, 91, 6, 63 },
+};
+
+/* Random bytes the pages carry while they are made: no other file has them. */
+#define NONCE_SIZE 16
+/* in the data page: the unused tail of slot 0's part */
+#define DATA_NONCE_AT 96
+
+_Static_assert(DATA_NONCE_AT >= STUB_DATA_STATE + 4 && DATA_NONCE_AT + NONCE_SIZE <= STUB_SLOT_SIZE,
+	       "the data page's nonce lies outside slot 0's fields");
+
+/* The slots whose code the bootstrap covers while it runs. */
+#define BOOTSTRAP_SLOTS 2
+
+struct install {
+	struct stub *st;
+	struct injection inj;
+	int64_t fd;			/* the task's descriptor of the memfd, or -1 */
+	int fd_closed;			/* the bootstrap closed it */
+	int code_mapped, data_mapped;	/* the task's mmap calls put a page there */
+	struct stub_bootstrap boot;
+	uint8_t nonce[2][NONCE_SIZE];	/* after the bootstrap; in the data page */
+	int *status;
+};
+
+/* The model's view of one stub page, as the kernel shows it. Returns 0 or -errno. */
+static int page_proto(struct stub *st, int index, uint64_t seq)
+{
+	struct mapping *m = &st->pages[index];
+
+	memset(m, 0, sizeof(*m));
+	m->start = st->address + index * STUB_PAGE;
+	m->end = m->start + STUB_PAGE;
+	m->prot = index == 0 ? PROT_READ | PROT_EXEC : PROT_READ | PROT_WRITE;
+	m->max_prot = PROT_READ | PROT_WRITE | PROT_EXEC;
+	m->flags = MAPPING_SHARED | MAPPING_DONTFORK;
+	m->kind = MAPPING_KIND_MEMTRACE_STUB;
+	m->offset = index * STUB_PAGE;
+	m->created_by = seq;
+	m->backing.dev_major = major(st->file.st_dev);
+	m->backing.dev_minor = minor(st->file.st_dev);
+	m->backing.inode = st->file.st_ino;
+	m->backing.file_id = st->file.st_ino;
+	/* the name /proc/PID/maps gives a memfd, which is never linked */
+	m->backing.path = mapping_path_new("/memfd:" STUB_MEMFD_NAME " (deleted)");
+	return m->backing.path ? 0 : -ENOMEM;
+}
+
+/*
+ * The memfd's name, written below the task's stack pointer (past x86_64's
+ * 128-byte red zone) for the call that reads it: memory no code of the
+ * program uses at that moment, even where other threads run on. The call
+ * takes the place of the task's own. Returns 0 or -errno.
+ */
+static int create_memfd(struct install *in)
+{
+	static const char name[] = STUB_MEMFD_NAME;
+	struct injection *inj = &in->inj;
+	uint64_t sp = ((inj->saved.rsp & arch_infos[inj->arch].word_mask) - 128 - sizeof(name)) &
+		      ~(uint64_t)15;
+	uint64_t args[6] = { sp, MFD_CLOEXEC };
+	char saved[sizeof(name)];
+	int64_t fd;
+	int err;
+
+	err = tracee_read(inj->tid, sp, saved, sizeof(saved));
+	if (err < 0)
+		return err;
+	err = tracee_write(inj->tid, sp, name, sizeof(name));
+	if (err < 0)
+		return err;
+	err = inject_instead(inj, install_numbers[inj->arch].memfd_create, args, &fd, in->status);
+	if (err == -ESRCH)
+		return err;
+	tracee_write(inj->tid, sp, saved, sizeof(saved));
+	if (err == 0 && fd < 0)
+		err = (int)fd;
+	if (err == 0)
+		in->fd = fd;
+	return err;
+}
+
+/* Slots [first, first + n): their code in the code page. */
+static void write_slots(struct stub *st, unsigned first, unsigned n)
+{
+	for (unsigned i = first; i < first + n; i++)
+		stub_code_slot((uint8_t *)st->mem + i * STUB_SLOT_SIZE, st->arch,
+			       st->address + i * STUB_SLOT_SIZE,
+			       st->address + STUB_PAGE + i * STUB_SLOT_SIZE, &st->pushed_at);
+}
+
+/*
+ * Whether fd is the memfd memtrace just had made: beside other threads,
+ * one may have put a file of the program's on its number meanwhile, which
+ * memtrace must not resize or write. An empty, unlinked file that takes
+ * seals (only memfds do) by memtrace's name.
+ */
+static int is_new_memfd(int fd)
+{
+	static const char want[] = "/memfd:" STUB_MEMFD_NAME " (deleted)";
+	char link[64], target[sizeof(want) + 1];
+	struct stat now;
+	ssize_t n;
+
+	if (fstat(fd, &now) < 0 || now.st_size != 0 || now.st_nlink != 0 ||
+	    fcntl(fd, F_GET_SEALS) < 0)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target));
+	return n == (ssize_t)sizeof(want) - 1 && memcmp(target, want, (size_t)n) == 0;
+}
+
+/*
+ * Sizes the memfd, maps it in memtrace too, and writes the code: the
+ * slots', the bootstrap over the first ones, and a nonce in each page.
+ * Returns 0 or -errno.
+ */
+static int map_here(struct install *in)
+{
+	struct stub *st = in->st;
+	uint8_t *code;
+	char path[64];
+	void *mem;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)in->inj.tid, (int)in->fd);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (!is_new_memfd(fd))
+		err = -EBADF;
+	/* here rather than in the task: a remote call costs stops */
+	if (!err && (ftruncate(fd, 2 * STUB_PAGE) < 0 || fstat(fd, &st->file) < 0))
+		err = -errno;
+	mem = err ? MAP_FAILED : mmap(NULL, 2 * STUB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!err && mem == MAP_FAILED)
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	st->mem = mem;
+	if (getrandom(in->nonce, sizeof(in->nonce), 0) != sizeof(in->nonce))
+		return errno ? -errno : -EIO;
+	write_slots(st, BOOTSTRAP_SLOTS, STUB_SLOTS - BOOTSTRAP_SLOTS);
+	code = (uint8_t *)st->mem;
+	stub_code_bootstrap(code, st->arch, st->address, st->address + STUB_PAGE, &in->boot);
+	if (in->boot.size + NONCE_SIZE > BOOTSTRAP_SLOTS * STUB_SLOT_SIZE)
+		return -E2BIG;	/* the bootstrap outgrew the slots it borrows */
+	memcpy(code + in->boot.size, in->nonce[0], NONCE_SIZE);
+	memcpy((uint8_t *)st->mem + STUB_PAGE + DATA_NONCE_AT, in->nonce[1], NONCE_SIZE);
+	return 0;
+}
+
+/*
+ * Whether the task sees, at at, the bytes memtrace wrote at mine: where
+ * other threads run meanwhile, one may close the memfd's number or dup2
+ * another file onto it before the task maps it. Returns 0 or -EBADF.
+ */
+static int task_sees(const struct install *in, uint64_t at, const volatile uint8_t *mine,
+		     size_t len)
+{
+	uint8_t seen[256];
+
+	if (len > sizeof(seen) || tracee_read(in->inj.tid, at, seen, len) < 0)
+		return -EBADF;
+	return memcmp(seen, (const void *)mine, len) == 0 ? 0 : -EBADF;
+}
+
+/* A remote call that must return want. Returns 0 or -errno. */
+static int run_expecting(struct install *in, long nr, const uint64_t args[6], int64_t want)
+{
+	int64_t got;
+	int err = inject_syscall(&in->inj, nr, args, &got, in->status);
+
+	if (err < 0)
+		return err;
+	if (got < 0 && got >= -4095)
+		return (int)got;
+	return got != want ? -EEXIST : 0;
+}
+
+/* Maps the code page, checks it, and runs the bootstrap. Returns 0 or -errno. */
+static int map_in_task(struct install *in)
+{
+	const struct install_numbers *nr = &install_numbers[in->inj.arch];
+	struct stub *st = in->st;
+	struct user_regs_struct regs;
+	struct stub_bootstrap_results res;
+	int err;
+
+	err = run_expecting(in, nr->mmap,
+			    (uint64_t[6]){ st->address, STUB_PAGE, PROT_READ | PROT_EXEC,
+					   MAP_SHARED | MAP_FIXED_NOREPLACE, (uint64_t)in->fd, 0 },
+			    (int64_t)st->address);
+	in->code_mapped = err == 0;
+	if (err == 0)
+		/* the task runs these bytes next: they must be memtrace's */
+		err = task_sees(in, st->address, st->mem, in->boot.size + NONCE_SIZE);
+	if (err < 0)
+		return err;
+	regs = in->inj.saved;
+	stub_bootstrap_enter(&regs, st->arch, st->address, in->fd);
+	err = inject_run_code(&in->inj, &regs, in->boot.last_call_end, in->status);
+	if (err < 0)
+		return err;
+	stub_bootstrap_results(&regs, st->arch, &res);
+	in->fd_closed = 1;	/* close ran; if it failed, the number was not the memfd's */
+	if (res.map_data < 0 && res.map_data >= -4095)
+		return (int)res.map_data;
+	/* MAP_FIXED_NOREPLACE: the page is there, or nowhere */
+	in->data_mapped = 1;
+	if (res.dontfork < 0)
+		return (int)res.dontfork;
+	return task_sees(in, st->address + STUB_PAGE + DATA_NONCE_AT,
+			 st->mem + STUB_PAGE + DATA_NONCE_AT, NONCE_SIZE);
+}
+
+/*
+ * A fault the tests ask for by name in MEMTRACE_FAULT: the task killed in the
+ * middle of the sequence must leave memtrace sane and nothing behind, a
+ * signal sent in the middle must be delivered afterwards, not lost, and
+ * another file put on the memfd's descriptor (here the program's stdin,
+ * as a thread's dup2 could) must be found and left alone.
+ */
+static int fault_wanted(const char *name)
+{
+	const char *fault = getenv("MEMTRACE_FAULT");
+
+	return fault && strcmp(fault, name) == 0;
+}
+
+/*
+ * Whether the task's descriptor fd is still the memfd: beside other
+ * threads, one may have closed it and opened a file of its own there,
+ * which memtrace must not close.
+ */
+static int still_ours(const struct stub *st, pid_t tid, int64_t fd)
+{
+	char path[64];
+	struct stat now;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, (int)fd);
+	return st->file.st_ino && stat(path, &now) == 0 && now.st_ino == st->file.st_ino &&
+	       now.st_dev == st->file.st_dev;
+}
+
+/*
+ * Takes back what a failed installation left in the task: only the pages
+ * its own calls mapped (another may lie where one failed). Returns 0 or -ESRCH.
+ */
+static int undo(struct install *in)
+{
+	const struct install_numbers *nr = &install_numbers[in->inj.arch];
+	/* the data page is mapped only after the code page */
+	uint64_t len = (uint64_t)(in->code_mapped + in->data_mapped) * STUB_PAGE;
+	int64_t ignored;
+
+	if (len && inject_syscall(&in->inj, nr->munmap, (uint64_t[6]){ in->st->address, len },
+				  &ignored, in->status) == -ESRCH)
+		return -ESRCH;
+	if (in->fd >= 0 && !in->fd_closed && still_ours(in->st, in->inj.tid, in->fd) &&
+	    inject_syscall(&in->inj, nr->close, (uint64_t[6]){ (uint64_t)in->fd }, &ignored,
+			   in->status) == -ESRCH)
+		return -ESRCH;
+	return 0;
+}
+
+int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status,
+		 int *err_out)
+{
+	struct install in = { .fd = -1, .status = status };
+	int err;
+
+	*err_out = 0;
+	if (!as_range_is_free(&vm->as, STUB_ADDRESS, STUB_ADDRESS + 2 * STUB_PAGE)) {
+		*err_out = -EEXIST;
+		return 0;
+	}
+	in.st = calloc(1, sizeof(*in.st));
+	if (!in.st) {
+		*err_out = -ENOMEM;
+		return 0;
+	}
+	in.st->address = STUB_ADDRESS;
+	in.st->arch = arch;
+	err = inject_begin(&in.inj, tid, arch);
+	if (err < 0) {
+		stub_free(in.st);
+		*err_out = err;
+		return 0;
+	}
+	err = create_memfd(&in);
+	if (err == 0 && fault_wanted("kill-while-making-stub"))
+		kill(tid, SIGKILL);
+	/* a signal that arrives meanwhile must reach the program once it runs again */
+	if (err == 0 && fault_wanted("signal-while-making-stub"))
+		syscall(SYS_tkill, tid, SIGUSR1);
+	if (err == 0)
+		err = map_here(&in);
+	if (err == 0 && fault_wanted("foreign-file-while-making-stub")) {
+		int64_t ignored;
+
+		err = inject_syscall(&in.inj, install_numbers[arch].dup2,
+				     (uint64_t[6]){ 0, (uint64_t)in.fd }, &ignored, status);
+	}
+	/* the model's view of the pages first: past map_in_task nothing may fail */
+	if (err == 0)
+		err = page_proto(in.st, 0, seq);
+	if (err == 0)
+		err = page_proto(in.st, 1, seq);
+	if (err == 0)
+		err = map_in_task(&in);
+	if (err < 0 && err != -ESRCH && undo(&in) < 0)
+		err = -ESRCH;
+	if (err == -ESRCH) {
+		stub_free(in.st);
+		*err_out = err;
+		return -ESRCH;
+	}
+	if (in.st->mem) {
+		write_slots(in.st, 0, BOOTSTRAP_SLOTS);
+		memset((uint8_t *)in.st->mem + STUB_PAGE + DATA_NONCE_AT, 0, NONCE_SIZE);
+	}
+	/* the task's own call runs again when it is resumed */
+	if (inject_end_rerun(&in.inj) < 0 && err == 0)
+		err = -ESRCH;
+	if (err == 0) {
+		stub_restore_in_model(in.st, &vm->as);
+		vm->stub = in.st;
+	} else {
+		stub_free(in.st);
+	}
+	*err_out = err;
+	return 1;
+}
+
+int stub_unmap_instead(const struct stub *st, pid_t tid, int64_t *result, int *status)
+{
+	struct injection inj;
+	int err = inject_begin(&inj, tid, st->arch);
+
+	if (err < 0)
+		return err;
+	err = inject_instead(&inj, install_numbers[st->arch].munmap,
+			     (uint64_t[6]){ st->address, 2 * STUB_PAGE }, result, status);
+	if (err == -ESRCH)
+		return err;
+	if (err < 0) {
+		inject_end(&inj);	/* the task's own call goes on as it was */
+		return err;
+	}
+	return inject_end_rerun(&inj);
+}
