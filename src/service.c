@@ -130,6 +130,36 @@ static int file_on_shmem(const struct mapping *m)
 	return tmpfs;
 }
 
+/*
+ * The path of the file (st) open on fd, whose /proc/PID/fd link is link: a
+ * new reference in *path. The same file on the same descriptor as the last
+ * time keeps its path: a file renamed in between keeps its old name, as
+ * the mappings made of it before do. Returns 0 or -ENOMEM.
+ */
+static int file_path(struct vm_space *vm, const char *link, int fd, const struct stat *st,
+		     struct mapping_path **path)
+{
+	char target[4096];
+	ssize_t n;
+
+	if (vm->last_file.path && vm->last_file.fd == fd && vm->last_file.dev == st->st_dev &&
+	    vm->last_file.ino == st->st_ino) {
+		*path = mapping_path_get(vm->last_file.path);
+		return 0;
+	}
+	n = readlink(link, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	*path = mapping_path_new(target);
+	if (!*path)
+		return -ENOMEM;
+	mapping_path_put(vm->last_file.path);
+	vm->last_file.fd = fd;
+	vm->last_file.dev = st->st_dev;
+	vm->last_file.ino = st->st_ino;
+	vm->last_file.path = mapping_path_get(*path);
+	return 0;
+}
+
 /* The model's mapping for an mmap the kernel is about to make. Returns 0 or -errno. */
 static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uint64_t prot,
 		      uint64_t flags, int fd, uint64_t off_bytes, uint64_t seq, struct mapping *m)
@@ -158,15 +188,16 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 		return 0;
 	}
 
-	char path[64], target[4096], info[256];
+	char path[64], info[256];
 	struct stat st;
-	ssize_t n;
+	int err;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tr->tid, fd);
 	if (stat(path, &st) < 0)
 		return -errno;
-	n = readlink(path, target, sizeof(target) - 1);
-	target[n > 0 ? n : 0] = '\0';
+	err = file_path(tr->vm, path, fd, &st, &m->backing.path);
+	if (err < 0)
+		return err;
 	m->kind = MAPPING_KIND_FILE;
 	m->offset = off_bytes;
 	m->backing.dev_major = major(st.st_dev);
@@ -184,8 +215,7 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 				m->max_prot &= ~PROT_WRITE;
 		fclose(f);
 	}
-	m->backing.path = mapping_path_new(target);
-	return m->backing.path ? 0 : -ENOMEM;
+	return 0;
 }
 
 int choose_address(const struct tracee *tr, uint64_t hint, uint64_t len, uint64_t *chosen)

@@ -65,6 +65,7 @@ void vm_space_put(struct vm_space *vm)
 	if (!vm || --vm->refs)
 		return;
 	stub_free(vm->stub);
+	mapping_path_put(vm->last_file.path);
 	as_destroy(&vm->as);
 	free(vm);
 }
