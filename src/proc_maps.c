@@ -1,8 +1,9 @@
 /*
- * The kernel's view of an address space: /proc/PID/maps. memtrace reads it
- * at each exec (the one moment the kernel, not memtrace, placed mappings:
- * the program, its interpreter, the stack, vdso) and, under --verify, after
- * every serviced call to prove the model right.
+ * The kernel's view of an address space: /proc/PID/maps, or smaps, which
+ * also has each mapping's flags. memtrace reads smaps at each exec (the one
+ * moment the kernel, not memtrace, placed mappings: the program, its
+ * interpreter, the stack, vdso) and maps, under --verify, after every
+ * serviced call to prove the model right.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,28 +74,45 @@ char *proc_next_line(char *line)
 	return next + 1;
 }
 
-int proc_maps_read(pid_t pid, struct proc_maps *maps)
+/* Whether a line of maps or smaps starts a mapping ("start-end perms ..."). */
+static int entry_line(const char *line)
 {
-	char path[64];
+	const char *dash = line + strspn(line, "0123456789abcdef");
+
+	return dash > line && *dash == '-';
+}
+
+/* Reads /proc/PID/file (maps or smaps) into maps. Returns 0 or -errno. */
+static int read_entries(pid_t pid, const char *file, struct proc_maps *maps)
+{
+	int smaps = strcmp(file, "smaps") == 0;
+	char path[64], *line, *next;
 	size_t len, lines = 0;
-	char *line, *next;
 	int err;
 
 	memset(maps, 0, sizeof(*maps));
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	err = proc_read_file(path, &maps->text, &len);
 	if (err < 0)
 		return err;
 	for (size_t i = 0; i < len; i++)
-		lines += maps->text[i] == '\n';
+		if (i == 0 || maps->text[i - 1] == '\n')
+			lines += entry_line(maps->text + i);
 	maps->entries = calloc(lines + 1, sizeof(*maps->entries));
-	if (!maps->entries) {
+	if (smaps)
+		maps->vm_flags = calloc(lines + 1, sizeof(*maps->vm_flags));
+	if (!maps->entries || (smaps && !maps->vm_flags)) {
 		proc_maps_free(maps);
 		return -ENOMEM;
 	}
 	for (line = maps->text; *line; line = next) {
 		next = proc_next_line(line);
-		if (maps_parse_line(line, &maps->entries[maps->count]) < 0) {
+		if (smaps && !entry_line(line)) {
+			if (maps->count && strncmp(line, "VmFlags:", 8) == 0)
+				maps->vm_flags[maps->count - 1] = line + 8;
+			continue;
+		}
+		if (maps->count == lines || maps_parse_line(line, &maps->entries[maps->count]) < 0) {
 			proc_maps_free(maps);
 			return -EINVAL;
 		}
@@ -103,10 +121,21 @@ int proc_maps_read(pid_t pid, struct proc_maps *maps)
 	return 0;
 }
 
+int proc_maps_read(pid_t pid, struct proc_maps *maps)
+{
+	return read_entries(pid, "maps", maps);
+}
+
+int proc_smaps_read(pid_t pid, struct proc_maps *maps)
+{
+	return read_entries(pid, "smaps", maps);
+}
+
 void proc_maps_free(struct proc_maps *maps)
 {
 	free(maps->text);
 	free(maps->entries);
+	free(maps->vm_flags);
 	memset(maps, 0, sizeof(*maps));
 }
 
@@ -245,7 +274,10 @@ int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_sp
 	err = proc_stat_fields(pid, start_brk_field, &start_brk, 1);
 	if (err < 0)
 		return err;
-	err = proc_maps_read(pid, &maps);
+	/* smaps: the entries of maps and, in VmFlags, what maps does not show */
+	err = proc_smaps_read(pid, &maps);
+	if (err < 0)
+		err = proc_maps_read(pid, &maps);
 	if (err < 0)
 		return err;
 	as_layout_default(&layout, arch);
@@ -285,6 +317,9 @@ int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_sp
 		m.backing.dev_minor = e->dev_minor;
 		m.backing.inode = e->inode;
 		m.backing.file_id = e->inode;
+		/* locks, advice, VM_MAY* (without smaps: the defaults) */
+		if (maps.vm_flags && maps.vm_flags[i])
+			proc_smaps_flags(maps.vm_flags[i], &m);
 		if (e->inode || m.kind == MAPPING_KIND_SHM) {
 			m.backing.path = mapping_path_new(e->name);
 			if (!m.backing.path) {
@@ -297,11 +332,6 @@ int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_sp
 		if (err < 0)
 			goto fail;
 	}
-	/* Locks, advice, VM_MAY*: smaps has what maps does not (no smaps: defaults). */
-	err = proc_smaps_apply_flags(pid, as);
-	if (err == -ENOMEM)
-		goto fail;
-	err = 0;
 	goto out;
 fail:
 	as_destroy(as);

@@ -11,11 +11,18 @@
 struct proc_maps {
 	char *text;
 	struct maps_entry *entries;
+	const char **vm_flags;	/* from smaps: each entry's VmFlags (or NULL); else NULL */
 	size_t count;
 };
 
 /* Reads and parses /proc/PID/maps. Returns 0 or -errno. */
 int proc_maps_read(pid_t pid, struct proc_maps *maps);
+
+/*
+ * Reads and parses /proc/PID/smaps: the same entries, each with the text
+ * of its VmFlags line (proc_smaps.h). Returns 0 or -errno.
+ */
+int proc_smaps_read(pid_t pid, struct proc_maps *maps);
 void proc_maps_free(struct proc_maps *maps);
 
 /*

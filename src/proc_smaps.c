@@ -3,15 +3,9 @@
  * (fs/proc/task_mmu.c, show_smap_vma_flags), e.g.
  *   VmFlags: rd wr mr mw me ac lo dc
  */
-#include <ctype.h>
-#include <errno.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "proc_maps.h"
 #include "proc_smaps.h"
 
 struct vm_flag_name {
@@ -53,13 +47,11 @@ static void known_bits(uint32_t *flags, uint16_t *advice)
 	}
 }
 
-/* Gives the model's mappings over [start, end) the attributes of one VmFlags line. */
-static int apply_line(struct address_space *as, uint64_t start, uint64_t end, const char *line)
+void proc_smaps_flags(const char *line, struct mapping *m)
 {
 	uint32_t flags = 0, known_flags;
 	uint16_t advice = 0, known_advice;
 	uint8_t may = 0;
-	int err = 0;
 
 	/* two-letter names separated by spaces */
 	for (;;) {
@@ -79,64 +71,7 @@ static int apply_line(struct address_space *as, uint64_t start, uint64_t end, co
 		line += n;
 	}
 	known_bits(&known_flags, &known_advice);
-	/* Re-inserted piece by piece: as_insert splits and merges as Linux would. */
-	while (start < end && err == 0) {
-		const struct mapping *m = as_lookup(as, start);
-		struct mapping piece;
-
-		if (!m)
-			break;
-		piece = *m;
-		piece.start = start;
-		piece.end = m->end < end ? m->end : end;
-		piece.offset = m->offset + (start - m->start);
-		piece.flags = (m->flags & ~known_flags) | flags;
-		piece.advice = (m->advice & ~known_advice) | advice;
-		piece.max_prot = may | m->prot;
-		piece.backing.path = mapping_path_get(m->backing.path);
-		start = piece.end;
-		err = as_insert(as, &piece);
-		mapping_path_put(piece.backing.path);
-	}
-	return err;
-}
-
-/* A mapping's first line in smaps ("start-end perms ..."): its range. */
-static bool range_line(const char *line, unsigned long long *start, unsigned long long *end)
-{
-	char *after;
-
-	if (!isxdigit((unsigned char)line[0]))
-		return false;
-	*start = strtoull(line, &after, 16);
-	if (*after != '-')
-		return false;
-	*end = strtoull(after + 1, &after, 16);
-	return *after == ' ';
-}
-
-int proc_smaps_apply_flags(pid_t pid, struct address_space *as)
-{
-	unsigned long long start = 0, end = 0, s, e;
-	char path[64], *text, *line, *next;
-	size_t len;
-	int err;
-
-	/* one read of the whole file: stdio took it 1 KiB a call */
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
-	err = proc_read_file(path, &text, &len);
-	if (err < 0)
-		return err;
-	for (line = text; *line; line = next) {
-		next = proc_next_line(line);
-		if (range_line(line, &s, &e)) {
-			start = s;
-			end = e;
-		} else if (strncmp(line, "VmFlags:", 8) == 0 && end > start &&
-			   as_lookup(as, start)) {
-			apply_line(as, start, end, line + 8);
-		}
-	}
-	free(text);
-	return 0;
+	m->flags = (m->flags & ~known_flags) | flags;
+	m->advice = (m->advice & ~known_advice) | advice;
+	m->max_prot = may | m->prot;
 }

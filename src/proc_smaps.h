@@ -1,16 +1,14 @@
 #ifndef MEMTRACE_PROC_SMAPS_H
 #define MEMTRACE_PROC_SMAPS_H
 
-#include <sys/types.h>
-
-#include "mm/address_space.h"
+#include "mm/mapping.h"
 
 /*
- * Gives the model's mappings the attributes /proc/PID/maps does not show
- * and /proc/PID/smaps does, in its VmFlags lines: growsdown, locks, fork and
- * dump behaviour, access advice, VM_MAY* (the most prot may become).
- * Returns 0 or -errno (the model is left as it was for what was not read).
+ * Gives m, built from a maps entry, the attributes /proc/PID/maps does not
+ * show and /proc/PID/smaps does, in the entry's VmFlags line (its text
+ * after "VmFlags:"): growsdown, locks, fork and dump behaviour, access
+ * advice, VM_MAY* (the most prot may become).
  */
-int proc_smaps_apply_flags(pid_t pid, struct address_space *as);
+void proc_smaps_flags(const char *vm_flags, struct mapping *m);
 
 #endif
