@@ -55,6 +55,7 @@ for v in $variants; do
 	fi
 done
 : >"$tmp/results"
+: >"$tmp/results.cpu"
 # Other work on the machine shows in the noise column; say how much there was.
 load=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?')
 
@@ -73,6 +74,7 @@ time_variants() {
 	shift
 	for v in $variants; do
 		: >"$prefix.$v"
+		: >"$prefix.$v.cpu"
 	done
 	order=$active
 	r=0
@@ -120,6 +122,7 @@ workload() {
 		time_variants "$tmp/base" "$@"
 	fi
 	line="$name	$kind	$label	$calls	$record_bytes"
+	cpu_line=$line
 	for v in $variants; do
 		if [ ! -s "$tmp/times.$v" ]; then
 			line="$line	-"
@@ -128,8 +131,14 @@ workload() {
 		else
 			line="$line	$(stats "$tmp/times.$v")"
 		fi
+		if [ -s "$tmp/times.$v.cpu" ]; then
+			cpu_line="$cpu_line	$(stats "$tmp/times.$v.cpu")"
+		else
+			cpu_line="$cpu_line	-"
+		fi
 	done
 	echo "$line" >>"$tmp/results"
+	[ "$kind" = untrapped ] || echo "$cpu_line" >>"$tmp/results.cpu"
 }
 
 workload mmap trapped "mmap+munmap x$mmap_pairs" "$bin/mmap-pairs" "$mmap_pairs"
@@ -148,7 +157,13 @@ fi
 
 echo "memtrace benchmarks: kernel $(uname -r), $(nproc 2>/dev/null || echo '?') CPUs," \
 	"load $load at start; median of $repeats interleaved runs"
-print_table "$tmp/results"
+print_table "$tmp/results" wall
+if [ -s "$tmp/results.cpu" ]; then
+	echo
+	echo "The same runs in CPU time (user + system of the process tree: the tracer's"
+	echo "work and the program's, without the waits for a CPU that other load adds):"
+	print_table "$tmp/results.cpu" cpu
+fi
 if selected scale; then
 	print_scale
 fi

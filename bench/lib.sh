@@ -49,7 +49,8 @@ run_variant() {
 	if [ "$clock" = cpu ]; then
 		set -- -c "$times" "$@"
 	else
-		set -- "$times" "$@"
+		# the CPU time of the same run beside it (the table's CPU twin)
+		set -- -C "$times.cpu" "$times" "$@"
 	fi
 	"$bin/timeit" "$@" >/dev/null 2>"$tmp/stderr" || {
 		echo "bench: a $variant run failed: $*" >&2
