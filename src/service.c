@@ -548,7 +548,7 @@ static int kernel_backed(uint64_t flags, const struct mapping *m)
  * ("/dev/zero (deleted)" on shmem) whose inode only it knows: take it from
  * /proc once the mapping exists. Returns 0 or -errno.
  */
-int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *m)
+int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *m, uint64_t *end)
 {
 	struct maps_entry e;
 	char name[4096];
@@ -556,6 +556,8 @@ int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *
 
 	if (err < 0)
 		return err;
+	if (end)
+		*end = e.end;
 	m->backing.dev_major = e.dev_major;
 	m->backing.dev_minor = e.dev_minor;
 	m->backing.inode = e.inode;
@@ -635,7 +637,7 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 			proto.flags |= MAPPING_ANON;
 			proto.kind = MAPPING_KIND_ANON;
 		}
-		err = take_kernel_backing(tr, result, &proto);
+		err = take_kernel_backing(tr, result, &proto, NULL);
 	}
 	if (err < 0 || as_insert(&tr->vm->as, &proto) < 0)
 		internal_error(svc, tr, "mmap cannot be added to the model", err, result);

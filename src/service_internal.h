@@ -24,8 +24,11 @@ void finish_rewrite(struct tracee *tr, struct user_regs_struct *regs);
 /* A call whose effect the model does not compute (why says which): the kernel's view is taken. */
 void take_kernel_view(struct service *svc, struct tracee *tr, const char *why);
 
-/* Copies the backing (device, inode, path) of the kernel's mapping at addr into m. 0 or -errno. */
-int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *m);
+/*
+ * Copies the backing (device, inode, path) of the kernel's mapping at addr
+ * into m; *end (where not NULL) gets where that mapping ends. 0 or -errno.
+ */
+int take_kernel_backing(const struct tracee *tr, uint64_t addr, struct mapping *m, uint64_t *end);
 
 /*
  * Where a mapping of len bytes goes: the recording's address when

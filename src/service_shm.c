@@ -8,14 +8,20 @@
  *   and the model's verdict is compared with the kernel's.
  *
  * A segment's size belongs to the segment, not to the address space:
- * memtrace asks shmctl(IPC_STAT) for it. Linux numbers a segment's file
- * by its id (the inode /proc/PID/maps shows), which is how shmdt finds it.
+ * memtrace asks shmctl(IPC_STAT) for it before an attach, and where the
+ * program is in another IPC namespace than memtrace (where the same id
+ * names another segment, or none) lets the kernel place it; an attach the
+ * model adds takes its size from the kernel's mapping. Linux numbers a
+ * segment's file by its id (the inode /proc/PID/maps shows), which is how
+ * shmdt finds it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 
 #include "mm/address_space.h"
 #include "numa_maps.h"
@@ -63,11 +69,27 @@ static int decode(const struct syscall_event *ev, struct shm_call *c)
 	return 0;
 }
 
-/* The page-aligned size of segment shmid. Returns 0 or -errno. */
-static int segment_size(int shmid, uint64_t *len)
+/* Whether task tid is in memtrace's own IPC namespace, where shmctl asks. */
+static int in_our_ipc_namespace(pid_t tid)
+{
+	static struct stat ours;	/* memtrace's: the same for every task */
+	struct stat theirs;
+	char path[64];
+
+	if (!ours.st_ino && stat("/proc/self/ns/ipc", &ours) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)tid);
+	return stat(path, &theirs) == 0 && theirs.st_ino == ours.st_ino &&
+	       theirs.st_dev == ours.st_dev;
+}
+
+/* The page-aligned size of segment shmid as task tid sees it. Returns 0 or -errno. */
+static int segment_size(pid_t tid, int shmid, uint64_t *len)
 {
 	struct shmid_ds ds;
 
+	if (!in_our_ipc_namespace(tid))
+		return -EXDEV;
 	if (shmctl(shmid, IPC_STAT, &ds) < 0)
 		return -errno;
 	*len = mm_page_align(ds.shm_segsz);
@@ -83,7 +105,7 @@ void plan_shm(struct service *svc, struct tracee *tr)
 	(void)svc;
 	/* SHM_REMAP without an address is EINVAL: the kernel says so */
 	if (decode(&tr->call, &c) < 0 || !c.attach || c.addr || (c.flags & SHM_REMAP) ||
-	    segment_size(c.shmid, &len) < 0 ||
+	    segment_size(tr->tid, c.shmid, &len) < 0 ||
 	    choose_address(tr, 0, len, &chosen) < 0 || begin_rewrite(tr, &regs) < 0)
 		return;
 	*arg_reg(&regs, tr->call.arch, c.addr_arg) = chosen;
@@ -97,14 +119,11 @@ void plan_shm(struct service *svc, struct tracee *tr)
 static int model_attach(struct tracee *tr, const struct shm_call *c, uint64_t addr, uint64_t seq)
 {
 	struct mapping m;
-	uint64_t len = 0;
-	int err = segment_size(c->shmid, &len);
+	uint64_t end = 0;
+	int err;
 
-	if (err < 0)
-		return err;
 	memset(&m, 0, sizeof(m));
 	m.start = addr;
-	m.end = addr + len;
 	m.prot = c->flags & SHM_RDONLY ? PROT_READ : PROT_READ | PROT_WRITE;
 	if (c->flags & SHM_EXEC)
 		m.prot |= PROT_EXEC;
@@ -113,7 +132,11 @@ static int model_attach(struct tracee *tr, const struct shm_call *c, uint64_t ad
 	m.flags = tr->vm->as.def_flags | MAPPING_SHARED;
 	m.kind = MAPPING_KIND_SHM;
 	m.created_by = seq;
-	err = take_kernel_backing(tr, addr, &m);
+	/* the kernel's mapping holds the whole segment: its size, in any namespace */
+	err = take_kernel_backing(tr, addr, &m, &end);
+	m.end = end;
+	if (err == 0 && end <= addr)
+		err = -EINVAL;
 	if (err == 0)
 		err = as_insert(&tr->vm->as, &m);
 	mapping_path_put(m.backing.path);
@@ -125,7 +148,7 @@ static int model_attach(struct tracee *tr, const struct shm_call *c, uint64_t ad
  * offset says it was attached at addr, then the rest of that segment's
  * mappings within its size. Returns 0 or -EINVAL.
  */
-static int model_detach(struct address_space *as, uint64_t addr)
+static int model_detach(struct address_space *as, pid_t tid, uint64_t addr)
 {
 	const struct mapping *m;
 	uint64_t file_id = 0, len = 0, next;
@@ -138,8 +161,11 @@ static int model_detach(struct address_space *as, uint64_t addr)
 	if (!m)
 		return -EINVAL;
 	file_id = m->backing.file_id;
-	/* removed (IPC_RMID) segments cannot be asked: every fragment of it past addr goes */
-	if (segment_size((int)m->backing.inode, &len) < 0)
+	/*
+	 * removed (IPC_RMID) segments, or those of another namespace, cannot be
+	 * asked: every fragment of it past addr goes
+	 */
+	if (segment_size(tid, (int)m->backing.inode, &len) < 0)
 		len = UINT64_MAX - addr;
 	/* that first one goes whole, even grown past the segment by mremap */
 	next = m->end;
@@ -165,7 +191,7 @@ void commit_shm(struct service *svc, struct tracee *tr, int64_t result)
 	if (decode(&tr->call, &c) < 0)
 		return;
 	if (!c.attach) {
-		check_same(svc, tr, model_detach(&tr->vm->as, c.addr), result);
+		check_same(svc, tr, model_detach(&tr->vm->as, tr->tid, c.addr), result);
 		return;
 	}
 	if (tr->plan.placed)
