@@ -101,6 +101,9 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
  */
 int stub_unmap_instead(const struct stub *st, pid_t tid, int64_t *result, int *status);
 
+/* A zeroed stub (stub_install), or NULL. */
+struct stub *stub_alloc(void);
+
 /* Frees memtrace's side (its mapping, the slots' stacks). */
 void stub_free(struct stub *st);
 

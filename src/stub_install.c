@@ -326,7 +326,7 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 		*err_out = -EEXIST;
 		return 0;
 	}
-	in.st = calloc(1, sizeof(*in.st));
+	in.st = stub_alloc();
 	if (!in.st) {
 		*err_out = -ENOMEM;
 		return 0;
