@@ -26,8 +26,10 @@
  * child, which may exec at once), memtrace makes it once the calls have
  * cost what making it would, so that a short-lived process never pays
  * more than twice the least it could have (the ski-rental rule). A program
- * with an interpreter makes dozens of calls loading its libraries: the
- * stub is made at its first.
+ * with an interpreter makes a dozen calls or more loading its libraries
+ * (/bin/true 13, python3 -c 'import json' 50): the stub is made at its
+ * first. Below about twenty calls that costs this VM more than it saves
+ * (0.3 ms on /bin/true); above, it saves about 35 us a call.
  */
 #define CALLS_BEFORE_STUB 8
 
