@@ -98,6 +98,22 @@ check_eq "foreign file on the memfd's descriptor: no complaint" 0 \
 	"$(grep -c -E '^memtrace: (internal error|--verify)' "$tmp/err")"
 check_grep "foreign file on the memfd's descriptor: the call it held runs and is traced" '^brk\(NULL\) = ' "$tmp/trace"
 
+# A seccomp filter of the program's own answers one of the calls that make
+# the stub with EPERM: memtrace does without the stub, leaves nothing of
+# it behind (--verify), and the program runs as it would. madvise is the
+# bootstrap's last call: refused, it does not stop the task, which runs on
+# into the undefined instruction after it.
+deny=$(dirname "$CASES_BUILDDIR")/cli/deny-call
+for call in memfd_create madvise; do
+	"$MEMTRACE" -d --stops=1 --verify -o "$tmp/trace" -- "$deny" "$call" /bin/sh -c 'echo hi' \
+		>"$tmp/out" 2>"$tmp/err"
+	check_eq "$call refused: the program's exit status" 0 $?
+	check_eq "$call refused: the program's output" hi "$(cat "$tmp/out")"
+	check_grep "$call refused: no stub" 'no stub page \(Operation not permitted\)' "$tmp/err"
+	check_eq "$call refused: no complaint" 0 \
+		"$(grep -c -E '^memtrace: (internal error|--verify)' "$tmp/err")"
+done
+
 # The program killed while calls go through the stub (one stop each).
 # (mmfuzz writes its data file in the working directory)
 (cd "$tmp" && exec "$MEMTRACE" --stops=1 -o "$tmp/trace" -- "$fuzz" 7 100000000) >/dev/null 2>"$tmp/err" &

@@ -1,0 +1,49 @@
+/*
+ * deny-call NAME PROG [ARGS...]: runs PROG under a seccomp filter of its
+ * own that answers system call NAME (madvise, memfd_create, close) with
+ * EPERM, as a sandboxed program's would: memtrace's remote calls meet it
+ * too (faults.sh).
+ */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	static const struct { const char *name; int nr; } calls[] = {
+		{ "madvise", SYS_madvise }, { "memfd_create", SYS_memfd_create },
+		{ "close", SYS_close },
+	};
+	int nr = -1;
+
+	for (size_t i = 0; argc > 2 && i < sizeof(calls) / sizeof(calls[0]); i++)
+		if (strcmp(argv[1], calls[i].name) == 0)
+			nr = calls[i].nr;
+	if (nr < 0) {
+		fprintf(stderr, "usage: deny-call madvise|memfd_create|close PROG [ARGS...]\n");
+		return 2;
+	}
+
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		perror("deny-call: seccomp");
+		return 1;
+	}
+	execvp(argv[2], &argv[2]);
+	perror("deny-call: exec");
+	return 127;
+}
