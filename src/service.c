@@ -40,6 +40,10 @@
 #include "stub.h"
 #include "vm_space.h"
 
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x1000U	/* Linux 5.8 */
+#endif
+
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
@@ -132,18 +136,23 @@ static int file_on_shmem(const struct mapping *m)
 
 /*
  * The path of the file (st) open on fd, whose /proc/PID/fd link is link: a
- * new reference in *path. The same file on the same descriptor as the last
- * time keeps its path: a file renamed in between keeps its old name, as
- * the mappings made of it before do. Returns 0 or -ENOMEM.
+ * new reference in *path. The same file on the same descriptor and mount
+ * as the last time keeps its path where it has one name (a hard link's
+ * other name, a bind mount's other place, an unlinked file all show
+ * otherwise). A file renamed in between keeps its old name, as the
+ * mappings made of it before do. Returns 0 or -ENOMEM.
  */
-static int file_path(struct vm_space *vm, const char *link, int fd, const struct stat *st,
+static int file_path(struct vm_space *vm, const char *link, int fd, const struct statx *st,
 		     struct mapping_path **path)
 {
 	char target[4096];
 	ssize_t n;
+	int one_name = st->stx_nlink == 1 && (st->stx_mask & STATX_MNT_ID);
 
-	if (vm->last_file.path && vm->last_file.fd == fd && vm->last_file.dev == st->st_dev &&
-	    vm->last_file.ino == st->st_ino) {
+	if (one_name && vm->last_file.path && vm->last_file.fd == fd &&
+	    vm->last_file.dev_major == st->stx_dev_major &&
+	    vm->last_file.dev_minor == st->stx_dev_minor && vm->last_file.ino == st->stx_ino &&
+	    vm->last_file.mnt_id == st->stx_mnt_id) {
 		*path = mapping_path_get(vm->last_file.path);
 		return 0;
 	}
@@ -153,9 +162,14 @@ static int file_path(struct vm_space *vm, const char *link, int fd, const struct
 	if (!*path)
 		return -ENOMEM;
 	mapping_path_put(vm->last_file.path);
+	vm->last_file.path = NULL;
+	if (!one_name)
+		return 0;
 	vm->last_file.fd = fd;
-	vm->last_file.dev = st->st_dev;
-	vm->last_file.ino = st->st_ino;
+	vm->last_file.dev_major = st->stx_dev_major;
+	vm->last_file.dev_minor = st->stx_dev_minor;
+	vm->last_file.ino = st->stx_ino;
+	vm->last_file.mnt_id = st->stx_mnt_id;
 	vm->last_file.path = mapping_path_get(*path);
 	return 0;
 }
@@ -189,21 +203,21 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 	}
 
 	char path[64], info[256];
-	struct stat st;
+	struct statx st;
 	int err;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tr->tid, fd);
-	if (stat(path, &st) < 0)
+	if (statx(AT_FDCWD, path, 0, STATX_INO | STATX_NLINK | STATX_MNT_ID, &st) < 0)
 		return -errno;
 	err = file_path(tr->vm, path, fd, &st, &m->backing.path);
 	if (err < 0)
 		return err;
 	m->kind = MAPPING_KIND_FILE;
 	m->offset = off_bytes;
-	m->backing.dev_major = major(st.st_dev);
-	m->backing.dev_minor = minor(st.st_dev);
-	m->backing.inode = st.st_ino;
-	m->backing.file_id = st.st_ino;
+	m->backing.dev_major = st.stx_dev_major;
+	m->backing.dev_minor = st.stx_dev_minor;
+	m->backing.inode = st.stx_ino;
+	m->backing.file_id = st.stx_ino;
 	/* A shared mapping of a file not open for writing may never become writable. */
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)tr->tid, fd);
 	FILE *f = m->flags & MAPPING_SHARED ? fopen(path, "re") : NULL;

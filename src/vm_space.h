@@ -38,14 +38,15 @@ struct vm_space {
 	int interpreted;		/* exec mapped an interpreter (ld.so): many calls follow */
 	int file_policies;		/* mbind set a policy in a tmpfs file (service.c) */
 	/*
-	 * The descriptor, file and path of the last file mmap (service.c): ld.so
-	 * maps each library four or five times through one descriptor, and the
-	 * path costs a readlink of /proc/PID/fd each time.
+	 * The descriptor, file, mount and path of the last file mmap of a file
+	 * with one name (service.c): ld.so maps each library four or five times
+	 * through one descriptor, and the path costs a readlink of
+	 * /proc/PID/fd each time.
 	 */
 	struct {
 		int fd;
-		dev_t dev;
-		ino_t ino;
+		uint32_t dev_major, dev_minor;
+		uint64_t ino, mnt_id;
 		struct mapping_path *path;	/* a reference, or NULL */
 	} last_file;
 	char verify_due[64];		/* --verify: the last call whose check waits (service_verify_due) */
