@@ -20,11 +20,17 @@
 
 int inject_begin(struct injection *inj, pid_t tid, enum arch arch)
 {
+	uint64_t all = ~(uint64_t)0;
+
 	memset(inj, 0, sizeof(*inj));
 	inj->tid = tid;
 	inj->arch = arch;
 	if (ptrace(PTRACE_GETREGS, tid, 0L, &inj->saved) < 0)
 		return -errno;
+	/* the kernel leaves SIGKILL and SIGSTOP out of any mask */
+	if (ptrace(PTRACE_GETSIGMASK, tid, (void *)sizeof(all), &inj->saved_mask) == 0 &&
+	    ptrace(PTRACE_SETSIGMASK, tid, (void *)sizeof(all), &all) == 0)
+		inj->mask_set = 1;
 	return 0;
 }
 
@@ -44,7 +50,10 @@ static int is_fault(pid_t tid, int sig)
 	       ptrace(PTRACE_GETSIGINFO, tid, 0L, &si) == 0 && si.si_code > 0;
 }
 
-/* Waits for the task's next stop (*st). Returns 0, -ESRCH when it died (*status), or -errno. */
+/*
+ * Waits for the task's next stop (*st). Returns 0, -ESRCH when it died
+ * (*status), -EINTR at an exec event (*status; inject.h), or -errno.
+ */
 static int wait_stop(struct injection *inj, int *st, int *status)
 {
 	while (waitpid(inj->tid, st, __WALL) < 0)
@@ -53,6 +62,11 @@ static int wait_stop(struct injection *inj, int *st, int *status)
 	if (WIFEXITED(*st) || WIFSIGNALED(*st)) {
 		*status = *st;
 		return -ESRCH;
+	}
+	if ((unsigned)*st >> 16 == PTRACE_EVENT_EXEC) {
+		*status = *st;
+		inj->exec_took_it = 1;
+		return -EINTR;
 	}
 	return 0;
 }
@@ -110,7 +124,12 @@ int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64
 /* Sets regs and raises any held signal. Returns 0 or -errno. */
 static int put_back(struct injection *inj, struct user_regs_struct *regs)
 {
-	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, regs) < 0)
+	/* after an exec the registers and the mask are the new image's */
+	if (!inj->exec_took_it && ptrace(PTRACE_SETREGS, inj->tid, 0L, regs) < 0)
+		return -errno;
+	if (!inj->exec_took_it && inj->mask_set &&
+	    ptrace(PTRACE_SETSIGMASK, inj->tid, (void *)sizeof(inj->saved_mask),
+		   &inj->saved_mask) < 0)
 		return -errno;
 	/* Its siginfo is lost; the signal itself is not. */
 	if (inj->held_signal)

@@ -15,14 +15,19 @@
  * instruction just before its ip is then a 2-byte syscall instruction
  * (syscall, or int $0x80, which the vDSO's fast path returns behind), so
  * each injected call moves ip back 2 bytes and runs it again (as PRoot and
- * the kernel's own restart do). A signal that arrives meanwhile is held and
- * raised again at the end.
+ * the kernel's own restart do). Signals are blocked meanwhile
+ * (PTRACE_SETSIGMASK), so that one that arrives stays pending, siginfo and
+ * all, until the task is its own again; one that cannot be blocked is held
+ * and raised again at the end.
  */
 struct injection {
 	pid_t tid;
 	enum arch arch;
 	struct user_regs_struct saved;	/* the task's registers at the start */
 	int held_signal;		/* a signal that arrived meanwhile, or 0 */
+	int exec_took_it;		/* another thread's execve took the task's tid */
+	uint64_t saved_mask;		/* its blocked signals at the start */
+	int mask_set;			/* every signal is blocked meanwhile */
 };
 
 /* Starts injecting into tid, stopped at a syscall exit. Returns 0 or -errno. */
@@ -31,7 +36,11 @@ int inject_begin(struct injection *inj, pid_t tid, enum arch arch);
 /*
  * Runs syscall nr (arch's numbering) with args in the task; its return
  * value goes to *result. Returns 0, or -ESRCH if the task died meanwhile
- * (it is reaped: *status tells how), or another -errno.
+ * (it is reaped: *status tells how), -EINTR if another thread's execve
+ * took its tid meanwhile (*status is that exec's event stop, for the
+ * caller to handle: the image injected into is gone, and inject_end and
+ * inject_end_rerun leave the new one's registers alone), or another -errno.
+ * Every function below that runs the task may return these two as well.
  */
 int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64_t *result,
 		   int *status);

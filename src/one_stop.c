@@ -245,9 +245,12 @@ int one_stop_leave_slot(struct vm_space *vm, pid_t tid)
 	struct user_regs_struct regs;
 	int left;
 
-	if (!slot || ptrace(PTRACE_GETREGS, tid, 0L, &regs) < 0)
+	/* one whose slot was freed may be stopped on its jump back still */
+	if (!slot && (!st || !st->unseen_count))
 		return 0;
-	left = stub_leave_slot(st, slot, &regs);
+	if (ptrace(PTRACE_GETREGS, tid, 0L, &regs) < 0)
+		return 0;
+	left = slot ? stub_leave_slot(st, slot, &regs) : stub_leave_jump(st, tid, &regs);
 	if (left <= 0)
 		return left;
 	return ptrace(PTRACE_SETREGS, tid, 0L, &regs) == 0;
@@ -286,7 +289,7 @@ int one_stop_make_way(struct tracee *tr, int *status)
 	if (!vm || !vm->stub || vm->stub_refused || !wants_stub_range(vm, &tr->call))
 		return 0;
 	err = stub_unmap_instead(vm->stub, tr->tid, &result, status);
-	if (err == -ESRCH)
+	if (err == -ESRCH || err == -EINTR)
 		return err;
 	if (err < 0)
 		return 0;

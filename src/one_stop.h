@@ -73,8 +73,10 @@ void one_stop_settle(struct service *svc, struct vm_space *vm, enum settle_when 
  * tid is stopped outside any syscall (an interrupt, a signal's delivery):
  * if it is inside the code of its stub call's slot, memtrace does what the
  * code has yet to do (stub_leave_slot), so that the call is finished at
- * once and the slot free. Returns 1 when it did, -1 when the call is about
- * to run again (restarted by the kernel: it is still in flight), else 0.
+ * once and the slot free; on the jump back of a slot freed already, it
+ * makes that jump (stub_leave_jump). Returns 1 when it did, a negative
+ * value when the call is about to run again (restarted by the kernel: it
+ * is still in flight) or the jump could not be made, else 0.
  */
 int one_stop_leave_slot(struct vm_space *vm, pid_t tid);
 
@@ -84,7 +86,8 @@ int one_stop_leave_slot(struct vm_space *vm, pid_t tid);
  * it would without memtrace: the stub is unmapped instead of the call, and
  * the call made to run again. Returns 1 when it was (the task is to be
  * resumed with PTRACE_CONT; its call comes back as a new seccomp stop), 0
- * when not, or -ESRCH when the task died meanwhile (*status says how).
+ * when not, -ESRCH when the task died meanwhile (*status says how), or
+ * -EINTR when another thread's exec took its tid (*status: that stop).
  */
 int one_stop_make_way(struct tracee *tr, int *status);
 
@@ -106,7 +109,8 @@ void one_stop_check_stub(struct tracee *tr);
  * with it: makes the stub in tr's address space, with that call's stop,
  * where it pays (stub_install). Returns 1 when the call was used and runs
  * again once the task is resumed (a new seccomp stop), 0 when nothing was
- * done, or -ESRCH when the task died meanwhile (*status says how).
+ * done, -ESRCH when the task died meanwhile (*status says how), or -EINTR
+ * when another thread's exec took its tid (*status: that stop).
  */
 int one_stop_make_stub(struct service *svc, struct tracee *tr, enum arch arch, int *status);
 

@@ -2,12 +2,14 @@
  * The stub page's slots: issuing calls through them, their states, and
  * leaving one where memtrace stops a task inside its code.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "stub.h"
 #include "stub_code.h"
+#include "tracee.h"
 
 static uint64_t slot_code(const struct stub *st, unsigned i)
 {
@@ -114,6 +116,28 @@ void stub_task_seen(struct stub *st, pid_t tid)
 			st->unseen[i--] = st->unseen[--st->unseen_count];
 }
 
+int stub_leave_jump(const struct stub *st, pid_t tid, struct user_regs_struct *regs)
+{
+	uint32_t ret;
+	int unseen = 0;
+
+	for (unsigned i = 0; i < st->unseen_count; i++)
+		unseen |= st->unseen[i] == tid;
+	if (!unseen || regs->rip < st->address || regs->rip >= st->address + STUB_PAGE ||
+	    (regs->rip - st->address) % STUB_SLOT_SIZE != st->layout.jump_at)
+		return 0;
+	if (st->arch == ARCH_X86_64) {
+		regs->rip = regs->rcx;	/* jmp rcx */
+		return 1;
+	}
+	/* ret: the return ip the slot pushed */
+	if (tracee_read(tid, regs->rsp & UINT32_MAX, &ret, sizeof(ret)) < 0)
+		return -EFAULT;
+	regs->rip = ret;
+	regs->rsp += 4;
+	return 1;
+}
+
 struct stub_slot *stub_slot_of_task(struct stub *st, pid_t tid)
 {
 	for (unsigned i = 0; i < STUB_SLOTS; i++)
@@ -159,7 +183,7 @@ int stub_leave_slot(struct stub *st, struct stub_slot *slot, struct user_regs_st
 	}
 	if (st->arch == ARCH_X86_64)
 		regs->rcx = ret;	/* as the syscall instruction and the slot's jump leave it */
-	else if (regs->rip - code >= st->pushed_at)
+	else if (regs->rip - code >= st->layout.pushed_at)
 		regs->rsp += 4;		/* the return ip the slot pushed */
 	regs->rip = ret;
 	__atomic_store_n((uint32_t *)(d + STUB_DATA_STATE), STUB_LEFT, __ATOMIC_RELEASE);

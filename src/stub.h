@@ -7,6 +7,7 @@
 #include <sys/user.h>
 
 #include "arch.h"
+#include "stub_code.h"
 #include "mm/address_space.h"
 #include "mm/mapping.h"
 #include "tracee.h"
@@ -69,7 +70,7 @@ struct stub {
 	struct stat file;		/* the memfd's */
 	struct stub_slot slots[STUB_SLOTS];
 	unsigned busy;			/* slots issued and not handed back */
-	unsigned pushed_at;		/* i386: where in a slot the return ip is pushed */
+	struct stub_slot_layout layout;	/* of every slot's code */
 	/*
 	 * Tasks whose slot was freed while they ran on (the slot's code said
 	 * it was left): one may still be on its last instruction, the jump
@@ -86,8 +87,9 @@ struct stub {
  * used for it and runs again (a new seccomp stop) once the task is
  * resumed. vm->stub is set where it was made; *err says why not. Returns
  * 1 when the call will run again, 0 when nothing was done (the task and
- * its call are as they were), or -ESRCH when the task died meanwhile
- * (*status tells how).
+ * its call are as they were), -ESRCH when the task died meanwhile
+ * (*status tells how), or -EINTR when another thread's exec took its tid
+ * meanwhile (*status is that exec's stop, not yet handled).
  */
 int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status,
 		 int *err);
@@ -97,7 +99,8 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
  * stub's pages in place of the task's call (its result in *result), then
  * puts the task back on its syscall instruction, so that its own call runs
  * again once resumed. Returns 0, -ESRCH when the task died meanwhile
- * (*status tells how), or another -errno (the task's call is left as it was).
+ * (*status tells how), -EINTR as stub_install, or another -errno (the
+ * task's call is left as it was).
  */
 int stub_unmap_instead(const struct stub *st, pid_t tid, int64_t *result, int *status);
 
@@ -134,6 +137,14 @@ void stub_slot_release(struct stub *st, struct stub_slot *slot, int task_gone, i
 
 /* tid is stopped outside any slot's code, or gone (unseen). */
 void stub_task_seen(struct stub *st, pid_t tid);
+
+/*
+ * tid, whose slot was freed while it ran on (unseen), is stopped with regs:
+ * if on the last instruction of a slot's code, moves it past it as that
+ * instruction would (the slot may serve another call already; its data is
+ * not read). Returns 1 if moved, 0 if not there, or -errno.
+ */
+int stub_leave_jump(const struct stub *st, pid_t tid, struct user_regs_struct *regs);
 
 /* The busy slot of tid's call, or NULL. */
 struct stub_slot *stub_slot_of_task(struct stub *st, pid_t tid);

@@ -61,7 +61,7 @@ static void put_syscall(struct code_buffer *b, enum arch arch)
  * below esp, which the ABI leaves free), and no flags.
  */
 void stub_code_slot(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
-		    unsigned *pushed_at)
+		    struct stub_slot_layout *layout)
 {
 	/* mov reg, [data + STUB_DATA_ARGS + 8 * i], in the ABI's argument order */
 	static const uint8_t load64[6][3] = {
@@ -76,7 +76,7 @@ void stub_code_slot(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
 	struct code_buffer b = { p, code };
 	int x64 = arch == ARCH_X86_64;
 
-	*pushed_at = STUB_SLOT_SIZE;
+	layout->pushed_at = STUB_SLOT_SIZE;
 
 	put_syscall(&b, arch);
 	if (x64) {
@@ -94,12 +94,14 @@ void stub_code_slot(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
 		put_mem_insn(&b, arch, (const uint8_t[]){ 0x48, 0x8b, 0x0d }, 3,	/* mov rcx, [m] */
 			     data + STUB_DATA_RETURN, 0, 0);
 		put_mem_insn(&b, arch, set_state, 2, data + STUB_DATA_STATE, 1, STUB_LEFT);
+		layout->jump_at = (unsigned)(b.at - code);
 		put_bytes(&b, (const uint8_t[]){ 0xff, 0xe1 }, 2);			/* jmp rcx */
 	} else {
 		put_mem_insn(&b, arch, (const uint8_t[]){ 0xff, 0x35 }, 2,		/* push dword [m] */
 			     data + STUB_DATA_RETURN, 0, 0);
-		*pushed_at = (unsigned)(b.at - code);	/* the return ip is on the stack from here */
+		layout->pushed_at = (unsigned)(b.at - code);	/* the return ip is on the stack */
 		put_mem_insn(&b, arch, set_state, 2, data + STUB_DATA_STATE, 1, STUB_LEFT);
+		layout->jump_at = (unsigned)(b.at - code);
 		put_bytes(&b, (const uint8_t[]){ 0xc3 }, 1);				/* ret */
 	}
 }

@@ -15,15 +15,20 @@ enum {
 	STUB_DATA_STATE = 64,		/* 32 bits */
 };
 
+/* Where things are in a slot's code (offsets from its start). */
+struct stub_slot_layout {
+	unsigned pushed_at;	/* i386: from here the return ip is on the stack */
+	unsigned jump_at;	/* the last instruction, which leaves: jmp rcx, or ret */
+};
+
 /*
  * One slot's machine code at p, for the child's address code, its data at
  * data. Entered at +2 with the call's result in the accumulator, it stores
  * the result, sets the state to returned, loads the six argument registers
- * back, sets the state to left and jumps to the return ip. *pushed_at: on
- * i386, the offset from which the return ip is on the stack.
+ * back, sets the state to left and jumps to the return ip.
  */
 void stub_code_slot(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
-		    unsigned *pushed_at);
+		    struct stub_slot_layout *layout);
 
 /*
  * The bootstrap that finishes making the stub, run once from the code page

@@ -65,6 +65,7 @@ _Static_assert(DATA_NONCE_AT >= STUB_DATA_STATE + 4 && DATA_NONCE_AT + NONCE_SIZ
 struct install {
 	struct stub *st;
 	struct injection inj;
+	int replaced;			/* the task's call became memfd_create */
 	int64_t fd;			/* the task's descriptor of the memfd, or -1 */
 	int fd_closed;			/* the bootstrap closed it */
 	int code_mapped, data_mapped;	/* the task's mmap calls put a page there */
@@ -120,7 +121,8 @@ static int create_memfd(struct install *in)
 	if (err < 0)
 		return err;
 	err = inject_instead(inj, install_numbers[inj->arch].memfd_create, args, &fd, in->status);
-	if (err == -ESRCH)
+	in->replaced = err == 0;
+	if (err == -ESRCH || err == -EINTR)
 		return err;
 	tracee_write(inj->tid, sp, saved, sizeof(saved));
 	if (err == 0 && fd < 0)
@@ -136,7 +138,7 @@ static void write_slots(struct stub *st, unsigned first, unsigned n)
 	for (unsigned i = first; i < first + n; i++)
 		stub_code_slot((uint8_t *)st->mem + i * STUB_SLOT_SIZE, st->arch,
 			       st->address + i * STUB_SLOT_SIZE,
-			       st->address + STUB_PAGE + i * STUB_SLOT_SIZE, &st->pushed_at);
+			       st->address + STUB_PAGE + i * STUB_SLOT_SIZE, &st->layout);
 }
 
 /*
@@ -300,7 +302,8 @@ static int still_ours(const struct stub *st, pid_t tid, int64_t fd)
 
 /*
  * Takes back what a failed installation left in the task: only the pages
- * its own calls mapped (another may lie where one failed). Returns 0 or -ESRCH.
+ * its own calls mapped (another may lie where one failed). Returns 0,
+ * -ESRCH or -EINTR (inject.h).
  */
 static int undo(struct install *in)
 {
@@ -309,14 +312,16 @@ static int undo(struct install *in)
 	uint64_t len = (uint64_t)(in->code_mapped + in->data_mapped) * STUB_PAGE;
 	int64_t ignored;
 
-	if (len && inject_syscall(&in->inj, nr->munmap, (uint64_t[6]){ in->st->address, len },
-				  &ignored, in->status) == -ESRCH)
-		return -ESRCH;
-	if (in->fd >= 0 && !in->fd_closed && still_ours(in->st, in->inj.tid, in->fd) &&
-	    inject_syscall(&in->inj, nr->close, (uint64_t[6]){ (uint64_t)in->fd }, &ignored,
-			   in->status) == -ESRCH)
-		return -ESRCH;
-	return 0;
+	int err = 0;
+
+	if (len)
+		err = inject_syscall(&in->inj, nr->munmap, (uint64_t[6]){ in->st->address, len },
+				     &ignored, in->status);
+	if (err != -ESRCH && err != -EINTR && in->fd >= 0 && !in->fd_closed &&
+	    still_ours(in->st, in->inj.tid, in->fd))
+		err = inject_syscall(&in->inj, nr->close, (uint64_t[6]){ (uint64_t)in->fd },
+				     &ignored, in->status);
+	return err == -ESRCH || err == -EINTR ? err : 0;
 }
 
 int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status,
@@ -344,6 +349,14 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 		return 0;
 	}
 	err = create_memfd(&in);
+	/* the call was not used (its name could not be written below sp): it goes on as it was */
+	if (!in.replaced) {
+		if (err != -ESRCH && err != -EINTR)
+			inject_end(&in.inj);
+		stub_free(in.st);
+		*err_out = err;
+		return err == -ESRCH || err == -EINTR ? err : 0;
+	}
 	if (err == 0 && fault_wanted("kill-while-making-stub"))
 		kill(tid, SIGKILL);
 	/* a signal that arrives meanwhile must reach the program once it runs again */
@@ -364,12 +377,16 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 		err = page_proto(in.st, 1, seq);
 	if (err == 0)
 		err = map_in_task(&in);
-	if (err < 0 && err != -ESRCH && undo(&in) < 0)
-		err = -ESRCH;
-	if (err == -ESRCH) {
+	if (err < 0 && err != -ESRCH && err != -EINTR) {
+		int undone = undo(&in);
+
+		err = undone < 0 ? undone : err;
+	}
+	/* -ESRCH: the task died; -EINTR: another thread's exec replaced the address space */
+	if (err == -ESRCH || err == -EINTR) {
 		stub_free(in.st);
 		*err_out = err;
-		return -ESRCH;
+		return err;
 	}
 	if (in.st->mem) {
 		write_slots(in.st, 0, BOOTSTRAP_SLOTS);
@@ -397,7 +414,7 @@ int stub_unmap_instead(const struct stub *st, pid_t tid, int64_t *result, int *s
 		return err;
 	err = inject_instead(&inj, install_numbers[st->arch].munmap,
 			     (uint64_t[6]){ st->address, 2 * STUB_PAGE }, result, status);
-	if (err == -ESRCH)
+	if (err == -ESRCH || err == -EINTR)
 		return err;
 	if (err < 0) {
 		inject_end(&inj);	/* the task's own call goes on as it was */

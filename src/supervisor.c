@@ -234,19 +234,36 @@ static void on_idle(struct supervisor *sv)
 		output_broke(sv, err);
 }
 
+static void on_stop(struct supervisor *sv, pid_t tid, int status);
+static void on_task_ended(struct supervisor *sv, pid_t tid, int status);
+
+/*
+ * A remote call into tid ended without it (stub.h): it died (-ESRCH), or
+ * another thread's execve took its tid (-EINTR), and status is that exec's
+ * stop, handled here as the wait loop would have.
+ */
+static void injection_lost(struct supervisor *sv, pid_t tid, int err, int status)
+{
+	if (err == -EINTR)
+		on_stop(sv, tid, status);
+	else
+		on_task_ended(sv, tid, status);
+}
+
 /*
  * The decoded call of tr has its turn: plan it and let it run to its exit
  * stop, or through the stub. A call memtrace decides at entry is over at
  * once (one stop, not two), and its turn ends. Returns -ESRCH when tr died
- * meanwhile (it is forgotten, and its address space may be too), else 0.
+ * meanwhile (it is forgotten, and its address space may be too) or another
+ * thread's exec took its tid (its address space is gone), else 0.
  */
 static int start_call(struct supervisor *sv, struct tracee *tr)
 {
-	int status, made_way = one_stop_make_way(tr, &status);
+	int status = 0, made_way = one_stop_make_way(tr, &status);
 
 	if (made_way < 0) {
-		/* it died while the stub made way */
-		on_task_ended(sv, tr->tid, status);
+		/* it died, or exec took its address space, while the stub made way */
+		injection_lost(sv, tr->tid, made_way, status);
 		return -ESRCH;
 	}
 	if (made_way) {
@@ -405,7 +422,7 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 {
 	struct syscall_event *ev = &tr->call;
 	enum arch arch;
-	int status, used;
+	int status = 0, used;
 
 	if (read_call(tr, &arch) < 0)
 		return;
@@ -417,7 +434,7 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 	/* making the stub takes this stop; the call comes back as a new one */
 	used = one_stop_make_stub(&sv->service, tr, arch, &status);
 	if (used < 0) {
-		on_task_ended(sv, tr->tid, status);
+		injection_lost(sv, tr->tid, used, status);
 		return;
 	}
 	if (used) {
