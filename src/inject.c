@@ -41,13 +41,30 @@ static void hold_signal(struct injection *inj, int sig)
 		inj->held_signal = sig;
 }
 
-/* Whether the signal of a delivery stop is a fault of an instruction (si_code > 0). */
-static int is_fault(pid_t tid, int sig)
+enum delivered {
+	DELIVERED_OTHER,	/* held for the program */
+	DELIVERED_FAULT,	/* an instruction of memtrace's code faulted */
+	DELIVERED_REFUSED,	/* a filter of the program's refused an injected call (SIGSYS) */
+};
+
+/*
+ * What a signal-delivery stop's signal is: the kernel sends a fault for an
+ * instruction (si_code > 0), and SIGSYS with SYS_SECCOMP for a call a
+ * filter answers with SECCOMP_RET_TRAP. Signals are blocked meanwhile, so
+ * such ones come of memtrace's code and calls, not the program's.
+ */
+static enum delivered delivered(pid_t tid, int sig)
 {
 	siginfo_t si;
 
-	return (sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP) &&
-	       ptrace(PTRACE_GETSIGINFO, tid, 0L, &si) == 0 && si.si_code > 0;
+	if (ptrace(PTRACE_GETSIGINFO, tid, 0L, &si) < 0)
+		return DELIVERED_OTHER;
+	if (sig == SIGSYS && si.si_code == 1 /* SYS_SECCOMP */)
+		return DELIVERED_REFUSED;
+	if ((sig == SIGILL || sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGTRAP) &&
+	    si.si_code > 0)
+		return DELIVERED_FAULT;
+	return DELIVERED_OTHER;
 }
 
 /*
@@ -89,7 +106,8 @@ static int run_to_exit(struct injection *inj, int64_t *result, int *status)
 				*result = info.exit.rval;
 				return 0;
 			}
-		} else if ((unsigned)st >> 16 == 0) {
+		} else if ((unsigned)st >> 16 == 0 &&
+			   delivered(inj->tid, WSTOPSIG(st)) != DELIVERED_REFUSED) {
 			hold_signal(inj, WSTOPSIG(st));
 		}
 		/* syscall-enter, seccomp and other event stops: on to the exit */
@@ -104,10 +122,34 @@ static int run_call(struct injection *inj, struct user_regs_struct *regs, const 
 {
 	for (int i = 0; i < 6; i++)
 		*arg_reg(regs, inj->arch, i) = args[i];
+	int err;
+
 	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, regs) < 0 ||
 	    ptrace(PTRACE_SYSCALL, inj->tid, 0L, 0L) < 0)
 		return -errno;
-	return run_to_exit(inj, result, status);
+	err = run_to_exit(inj, result, status);
+	/*
+	 * A call a filter of the program's refused with SIGSYS returns its
+	 * own number; the signal comes at the task's next return to its code,
+	 * past this exit stop: inject_end must take it.
+	 */
+	if (err == 0 && (uint64_t)*result == regs->orig_rax)
+		inj->refusal_pending = 1;
+	return err;
+}
+
+/*
+ * Takes a SIGSYS an injected call left pending (run_call): one more call,
+ * getpid, before which the kernel delivers it, and run_to_exit drops it.
+ */
+static void take_refusal(struct injection *inj)
+{
+	static const long getpid_nr[ARCH_COUNT] = { [ARCH_X86_64] = 39, [ARCH_I386] = 20 };
+	int64_t ignored;
+	int status;
+
+	inj->refusal_pending = 0;
+	inject_syscall(inj, getpid_nr[inj->arch], (uint64_t[6]){ 0 }, &ignored, &status);
 }
 
 int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64_t *result,
@@ -124,6 +166,8 @@ int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64
 /* Sets regs and raises any held signal. Returns 0 or -errno. */
 static int put_back(struct injection *inj, struct user_regs_struct *regs)
 {
+	if (inj->refusal_pending && !inj->exec_took_it)
+		take_refusal(inj);
 	/* after an exec the registers and the mask are the new image's */
 	if (!inj->exec_took_it && ptrace(PTRACE_SETREGS, inj->tid, 0L, regs) < 0)
 		return -errno;
@@ -176,10 +220,14 @@ int inject_run_code(struct injection *inj, struct user_regs_struct *regs, uint64
 				return -errno;
 			if (info.instruction_pointer == last_call_end)
 				next = PTRACE_SYSCALL;
-		} else if (event == 0 && is_fault(inj->tid, WSTOPSIG(st))) {
-			return ptrace(PTRACE_GETREGS, inj->tid, 0L, regs) < 0 ? -errno : -EFAULT;
 		} else if (event == 0) {
-			hold_signal(inj, WSTOPSIG(st));
+			enum delivered what = delivered(inj->tid, WSTOPSIG(st));
+
+			if (what == DELIVERED_FAULT)
+				return ptrace(PTRACE_GETREGS, inj->tid, 0L, regs) < 0 ? -errno
+										  : -EFAULT;
+			if (what == DELIVERED_OTHER)
+				hold_signal(inj, WSTOPSIG(st));
 		}
 		if (ptrace((enum __ptrace_request)next, inj->tid, 0L, 0L) < 0)
 			return -errno;

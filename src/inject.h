@@ -28,6 +28,7 @@ struct injection {
 	int exec_took_it;		/* another thread's execve took the task's tid */
 	uint64_t saved_mask;		/* its blocked signals at the start */
 	int mask_set;			/* every signal is blocked meanwhile */
+	int refusal_pending;		/* a SIGSYS for an injected call may be pending */
 };
 
 /* Starts injecting into tid, stopped at a syscall exit. Returns 0 or -errno. */

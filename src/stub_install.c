@@ -127,6 +127,9 @@ static int create_memfd(struct install *in)
 	tracee_write(inj->tid, sp, saved, sizeof(saved));
 	if (err == 0 && fd < 0)
 		err = (int)fd;
+	/* its own number back: a filter of the program's refused it with SIGSYS */
+	if (err == 0 && inj->refusal_pending)
+		err = -EPERM;
 	if (err == 0)
 		in->fd = fd;
 	return err;
@@ -259,14 +262,18 @@ static int map_in_task(struct install *in)
 	if (err < 0)
 		return err;
 	stub_bootstrap_results(&regs, st->arch, &res);
-	/* EBADF: a thread closed it first; any other error leaves it open (a filter of the program's) */
+	/*
+	 * EBADF: a thread closed it first. Anything else leaves it open: an
+	 * error, or the call's own number, which a filter of the program's
+	 * that refused the call with SIGSYS leaves in the register.
+	 */
 	in->fd_closed = res.close_fd == 0 || res.close_fd == -EBADF;
-	if (res.map_data < 0 && res.map_data >= -4095)
-		return (int)res.map_data;
 	/* MAP_FIXED_NOREPLACE: the page is there, or nowhere */
+	if (res.map_data != (int64_t)(st->address + STUB_PAGE))
+		return res.map_data < 0 && res.map_data >= -4095 ? (int)res.map_data : -EPERM;
 	in->data_mapped = 1;
-	if (res.dontfork < 0)
-		return (int)res.dontfork;
+	if (res.dontfork != 0)
+		return res.dontfork < 0 && res.dontfork >= -4095 ? (int)res.dontfork : -EPERM;
 	return task_sees(in, st->address + STUB_PAGE + DATA_NONCE_AT,
 			 st->mem + STUB_PAGE + DATA_NONCE_AT, NONCE_SIZE);
 }

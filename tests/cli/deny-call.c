@@ -1,8 +1,9 @@
 /*
- * deny-call NAME PROG [ARGS...]: runs PROG under a seccomp filter of its
- * own that answers system call NAME (madvise, memfd_create, close) with
- * EPERM, as a sandboxed program's would: memtrace's remote calls meet it
- * too (faults.sh).
+ * deny-call [-t] NAME PROG [ARGS...]: runs PROG under a seccomp filter of
+ * its own that answers system call NAME (madvise, memfd_create, close)
+ * with EPERM, or with -t with SIGSYS (SECCOMP_RET_TRAP, as sandboxes that
+ * emulate calls in a handler do): memtrace's remote calls meet it too
+ * (faults.sh).
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -20,20 +21,23 @@ int main(int argc, char **argv)
 		{ "madvise", SYS_madvise }, { "memfd_create", SYS_memfd_create },
 		{ "close", SYS_close },
 	};
+	int trap = argc > 1 && strcmp(argv[1], "-t") == 0;
 	int nr = -1;
 
+	argv += trap;
+	argc -= trap;
 	for (size_t i = 0; argc > 2 && i < sizeof(calls) / sizeof(calls[0]); i++)
 		if (strcmp(argv[1], calls[i].name) == 0)
 			nr = calls[i].nr;
 	if (nr < 0) {
-		fprintf(stderr, "usage: deny-call madvise|memfd_create|close PROG [ARGS...]\n");
+		fprintf(stderr, "usage: deny-call [-t] madvise|memfd_create|close PROG [ARGS...]\n");
 		return 2;
 	}
 
 	struct sock_filter code[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, trap ? SECCOMP_RET_TRAP : SECCOMP_RET_ERRNO | EPERM),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
