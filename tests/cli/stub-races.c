@@ -71,26 +71,26 @@ static void *send_signals(void *arg)
 
 static int hardlink(void)
 {
-	int fd = open("stub-races.a", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int fd = open("stub-races-link.a", O_RDWR | O_CREAT | O_TRUNC, 0600);
 	char line[512];
 	FILE *maps;
 
-	unlink("stub-races.b");
+	unlink("stub-races-link.b");
 	if (fd < 0 || ftruncate(fd, 4096) < 0 ||
 	    mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
 		return 1;
 	close(fd);
-	if (link("stub-races.a", "stub-races.b") < 0)
+	if (link("stub-races-link.a", "stub-races-link.b") < 0)
 		return 1;
-	fd = open("stub-races.b", O_RDONLY);	/* the same number, the same inode */
+	fd = open("stub-races-link.b", O_RDONLY);	/* the same number, the same inode */
 	if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
 		return 1;
 	maps = fopen("/proc/self/maps", "r");
 	while (maps && fgets(line, sizeof(line), maps))
-		if (strstr(line, "stub-races."))
+		if (strstr(line, "stub-races-link."))
 			printf("%s", strrchr(line, '/') + 1);
-	unlink("stub-races.a");
-	unlink("stub-races.b");
+	unlink("stub-races-link.a");
+	unlink("stub-races-link.b");
 	return 0;
 }
 
