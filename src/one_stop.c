@@ -332,7 +332,9 @@ int one_stop_make_stub(struct service *svc, struct tracee *tr, enum arch arch, i
 	if (err < 0) {
 		vm->stub_refused = 1;
 		debug_msg("[pid %d] no stub page (%s): every call takes two stops", (int)tr->tid,
-			  strerror(-err));
+			  err == -ENOTSUP ? "the program has seccomp filters of its own, which "
+					    "memtrace's remote calls could meet"
+					  : strerror(-err));
 	} else {
 		debug_msg("[pid %d] stub page at %#llx", (int)tr->tid,
 			  (unsigned long long)STUB_ADDRESS);

@@ -98,20 +98,30 @@ check_eq "foreign file on the memfd's descriptor: no complaint" 0 \
 	"$(grep -c -E '^memtrace: (internal error|--verify)' "$tmp/err")"
 check_grep "foreign file on the memfd's descriptor: the call it held runs and is traced" '^brk\(NULL\) = ' "$tmp/trace"
 
-# A seccomp filter of the program's own answers one of the calls that make
-# the stub with EPERM: memtrace does without the stub, leaves nothing of
-# it behind (--verify), and the program runs as it would. madvise is the
-# bootstrap's last call: refused, it does not stop the task, which runs on
-# into the undefined instruction after it.
+# A program with seccomp filters of its own gets no stub: a filter may
+# answer memtrace's remote calls with an error, SIGSYS, or death.
+deny=$(dirname "$CASES_BUILDDIR")/cli/deny-call
+"$MEMTRACE" -d --stops=1 --verify -o "$tmp/trace" -- "$deny" madvise /bin/sh -c 'echo hi' \
+	>"$tmp/out" 2>"$tmp/err"
+check_eq "a program's own filter: its output" hi "$(cat "$tmp/out")"
+if grep -q '^Seccomp_filters:' /proc/self/status; then
+	check_grep "a program's own filter: no stub" 'no stub page \(the program has seccomp filters' \
+		"$tmp/err"
+fi
+
+# Made there all the same (MEMTRACE_FAULT), with a filter that answers one
+# of the calls that make the stub with EPERM: memtrace does without the
+# stub, leaves nothing of it behind (--verify), and the program runs as it
+# would. madvise is the bootstrap's last call: refused, it does not stop
+# the task, which runs on into the undefined instruction after it.
 # With -t the filter raises SIGSYS instead (SECCOMP_RET_TRAP): the signal
 # is memtrace's doing, not the program's, and the program must not get it.
-deny=$(dirname "$CASES_BUILDDIR")/cli/deny-call
 for how in "" -t; do
 	for call in memfd_create madvise; do
 		what="$call refused${how:+ with SIGSYS}"
 		# shellcheck disable=SC2086
-		"$MEMTRACE" -d --stops=1 --verify -o "$tmp/trace" -- "$deny" $how "$call" \
-			/bin/sh -c 'echo hi' >"$tmp/out" 2>"$tmp/err"
+		MEMTRACE_FAULT=stub-beside-filters "$MEMTRACE" -d --stops=1 --verify -o "$tmp/trace" \
+			-- "$deny" $how "$call" /bin/sh -c 'echo hi' >"$tmp/out" 2>"$tmp/err"
 		check_eq "$what: the program's exit status" 0 $?
 		check_eq "$what: the program's output" hi "$(cat "$tmp/out")"
 		check_grep "$what: no stub" 'no stub page \(' "$tmp/err"
