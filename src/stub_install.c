@@ -295,26 +295,41 @@ static int fault_wanted(const char *name)
 	return fault && strcmp(fault, name) == 0;
 }
 
+/* The seccomp filters /proc/PID/status counts (Linux 5.9), or -1. */
+static long filters_of(const char *status_path)
+{
+	static const char field[] = "\nSeccomp_filters:";
+	char *text, *at;
+	size_t len;
+	long count = -1;
+
+	if (proc_read_file(status_path, &text, &len) < 0)
+		return -1;
+	at = strstr(text, field);
+	if (at)
+		count = strtol(at + strlen(field), NULL, 10);
+	free(text);
+	return count;
+}
+
 /*
- * Whether the task runs under seccomp filters besides memtrace's one
- * (/proc/PID/status, Linux 5.9): such a filter may answer memtrace's
+ * Whether the task runs under seccomp filters besides memtrace's one and
+ * those memtrace itself runs under (a container's, which let memtrace's
+ * own calls through): a filter the program added may answer memtrace's
  * remote calls with an error, SIGSYS, or by killing the program, which
  * memtrace cannot tell beforehand. Older kernels do not say: no.
  */
 static int has_filters_of_its_own(pid_t tid)
 {
-	char path[64], *text, *at;
-	size_t len;
-	long count = 0;
+	static long inherited = -2;	/* memtrace's own count, once */
+	char path[64];
+	long count;
 
+	if (inherited == -2)
+		inherited = filters_of("/proc/self/status");
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if (proc_read_file(path, &text, &len) < 0)
-		return 0;
-	at = strstr(text, "\nSeccomp_filters:");
-	if (at)
-		count = strtol(at + strlen("\nSeccomp_filters:"), NULL, 10);
-	free(text);
-	return count > 1;
+	count = filters_of(path);
+	return inherited >= 0 && count > inherited + 1;
 }
 
 /*

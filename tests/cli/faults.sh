@@ -109,6 +109,16 @@ if grep -q '^Seccomp_filters:' /proc/self/status; then
 		"$tmp/err"
 fi
 
+# Filters memtrace runs under itself (a container's) are not the program's:
+# the stub is made; this one refuses madvise, so the making fails cleanly.
+"$deny" madvise "$MEMTRACE" -d --stops=1 --verify -o "$tmp/trace" -- /bin/sh -c 'echo hi' \
+	>"$tmp/out" 2>"$tmp/err"
+check_eq "memtrace's own filter: the program's output" hi "$(cat "$tmp/out")"
+check_grep "memtrace's own filter: the stub is tried" 'no stub page \(Operation not permitted\)' \
+	"$tmp/err"
+check_eq "memtrace's own filter: no complaint" 0 \
+	"$(grep -c -E '^memtrace: (internal error|--verify)' "$tmp/err")"
+
 # Made there all the same (MEMTRACE_FAULT), with a filter that answers one
 # of the calls that make the stub with EPERM: memtrace does without the
 # stub, leaves nothing of it behind (--verify), and the program runs as it
