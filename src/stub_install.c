@@ -17,6 +17,9 @@
  *      runs again (a seccomp stop of its own).
  *
  * Five remote calls as single injections would take thirteen stops.
+ * Signals stay blocked in the task meanwhile (inject.h). A program with
+ * seccomp filters of its own gets no stub: they may refuse these calls,
+ * or kill it for them.
  */
 #include <errno.h>
 #include <fcntl.h>
