@@ -120,10 +120,10 @@ static int run_to_exit(struct injection *inj, int64_t *result, int *status)
 static int run_call(struct injection *inj, struct user_regs_struct *regs, const uint64_t args[6],
 		    int64_t *result, int *status)
 {
-	for (int i = 0; i < 6; i++)
-		*arg_reg(regs, inj->arch, i) = args[i];
 	int err;
 
+	for (int i = 0; i < 6; i++)
+		*arg_reg(regs, inj->arch, i) = args[i];
 	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, regs) < 0 ||
 	    ptrace(PTRACE_SYSCALL, inj->tid, 0L, 0L) < 0)
 		return -errno;

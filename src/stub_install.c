@@ -38,6 +38,7 @@
 #include "proc_maps.h"
 #include "stub.h"
 #include "stub_code.h"
+#include "syscall_event.h"
 #include "tracee.h"
 #include "vm_space.h"
 
@@ -233,7 +234,7 @@ static int run_expecting(struct install *in, long nr, const uint64_t args[6], in
 
 	if (err < 0)
 		return err;
-	if (got < 0 && got >= -4095)
+	if (syscall_result_is_error(got))
 		return (int)got;
 	return got != want ? -EEXIST : 0;
 }
@@ -274,10 +275,10 @@ static int map_in_task(struct install *in)
 	in->fd_closed = res.close_fd == 0 || res.close_fd == -EBADF;
 	/* MAP_FIXED_NOREPLACE: the page is there, or nowhere */
 	if (res.map_data != (int64_t)(st->address + STUB_PAGE))
-		return res.map_data < 0 && res.map_data >= -4095 ? (int)res.map_data : -EPERM;
+		return syscall_result_is_error(res.map_data) ? (int)res.map_data : -EPERM;
 	in->data_mapped = 1;
 	if (res.dontfork != 0)
-		return res.dontfork < 0 && res.dontfork >= -4095 ? (int)res.dontfork : -EPERM;
+		return syscall_result_is_error(res.dontfork) ? (int)res.dontfork : -EPERM;
 	return task_sees(in, st->address + STUB_PAGE + DATA_NONCE_AT,
 			 st->mem + STUB_PAGE + DATA_NONCE_AT, NONCE_SIZE);
 }
@@ -361,7 +362,6 @@ static int undo(struct install *in)
 	/* the data page is mapped only after the code page */
 	uint64_t len = (uint64_t)(in->code_mapped + in->data_mapped) * STUB_PAGE;
 	int64_t ignored;
-
 	int err = 0;
 
 	if (len)
@@ -443,7 +443,8 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 		*err_out = err;
 		return err;
 	}
-	if (in.st->mem) {
+	/* made: the slots the bootstrap borrowed get their own code */
+	if (err == 0) {
 		write_slots(in.st, 0, BOOTSTRAP_SLOTS);
 		memset((uint8_t *)in.st->mem + STUB_PAGE + DATA_NONCE_AT, 0, NONCE_SIZE);
 	}
