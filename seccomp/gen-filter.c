@@ -14,10 +14,14 @@
  * 0x40000000, to the bad-arch verdict too). libseccomp takes syscall
  * numbers in the native (x86_64) numbering and translates them by name for
  * other arches, so each arch gets a context of its own, built from names,
- * and the two are merged.
+ * and the two are merged. A row this libseccomp cannot name (a call newer
+ * than it) is tested for by its numbers in front of libseccomp's filter.
  */
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,18 +37,39 @@ static const struct {
 	const char *name;
 	uint32_t scmp_arch;
 	unsigned trap_bit;
+	uint32_t audit_arch;	/* seccomp_data.arch */
 } arches[] = {
-	{ "x86_64", SCMP_ARCH_X86_64, TRAP_X86_64 },
-	{ "i386", SCMP_ARCH_X86, TRAP_I386 },
+	{ "x86_64", SCMP_ARCH_X86_64, TRAP_X86_64, AUDIT_ARCH_X86_64 },
+	{ "i386", SCMP_ARCH_X86, TRAP_I386, AUDIT_ARCH_I386 },
 };
+#define ARCH_COUNT (sizeof(arches) / sizeof(arches[0]))
 
 #define SYSCALL_NR_MAX 1024	/* larger than any x86_64 or i386 number in use */
 
-static int add_row_rules(scmp_filter_ctx ctx, unsigned row_index)
+/* The row's number on arch a from syscall_own_numbers[]; 0: none there. */
+static unsigned own_number(const struct trapped_syscall *row, size_t a)
+{
+	for (size_t i = 0; i < syscall_own_numbers_count; i++)
+		if (strcmp(syscall_own_numbers[i].name, row->name) == 0)
+			return arches[a].trap_bit == TRAP_X86_64 ? syscall_own_numbers[i].x86_64
+								  : syscall_own_numbers[i].i386;
+	return 0;
+}
+
+/* Whether the filter tests for the row on arch a by its own number. */
+static int by_own_number(const struct trapped_syscall *row, size_t a)
+{
+	return own_number(row, a) &&
+	       seccomp_syscall_resolve_name_arch(arches[a].scmp_arch, row->name) == __NR_SCMP_ERROR;
+}
+
+static int add_row_rules(scmp_filter_ctx ctx, size_t a, unsigned row_index)
 {
 	const struct trapped_syscall *row = &trapped_syscalls[row_index];
 	int nr = seccomp_syscall_resolve_name(row->name);
 
+	if (by_own_number(row, a))
+		return 0;	/* prefix_own_numbers() */
 	if (nr == __NR_SCMP_ERROR)
 		return -ENOSYS;
 	if (row->args[0] == ARG_IPC_CALL) {
@@ -61,14 +86,15 @@ static int add_row_rules(scmp_filter_ctx ctx, unsigned row_index)
 	return seccomp_rule_add(ctx, SCMP_ACT_TRACE(row_index), nr, 0);
 }
 
-static scmp_filter_ctx arch_context(uint32_t scmp_arch, unsigned trap_bit, int *err)
+static scmp_filter_ctx arch_context(size_t a, int *err)
 {
+	uint32_t scmp_arch = arches[a].scmp_arch;
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 
 	*err = -ENOMEM;
 	if (!ctx)
 		return NULL;
-	if (scmp_arch != SCMP_ARCH_NATIVE) {
+	if (scmp_arch != SCMP_ARCH_X86_64) {
 		if ((*err = seccomp_arch_add(ctx, scmp_arch)) < 0 ||
 		    (*err = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE)) < 0)
 			goto fail;
@@ -85,15 +111,49 @@ static scmp_filter_ctx arch_context(uint32_t scmp_arch, unsigned trap_bit, int *
 	if (*err < 0)
 		goto fail;
 	for (unsigned i = 0; i < trapped_syscalls_count; i++) {
-		if (!(trapped_syscalls[i].arches & trap_bit))
+		if (!(trapped_syscalls[i].arches & arches[a].trap_bit))
 			continue;
-		if ((*err = add_row_rules(ctx, i)) < 0)
+		if ((*err = add_row_rules(ctx, a, i)) < 0)
 			goto fail;
 	}
 	return ctx;
 fail:
 	seccomp_release(ctx);
 	return NULL;
+}
+
+/*
+ * Puts in front of the n instructions at insns (room for PREFIX_MAX more)
+ * a test for each row tested by its own number: five instructions that
+ * fall through to the next test, or to libseccomp's filter. Returns how
+ * many instructions insns holds now.
+ */
+#define PREFIX_MAX (5 * 2 * 8)
+static size_t prefix_own_numbers(struct sock_filter *insns, size_t n)
+{
+	struct sock_filter prefix[PREFIX_MAX];
+	size_t len = 0;
+
+	for (size_t a = 0; a < ARCH_COUNT; a++)
+		for (size_t i = 0; i < trapped_syscalls_count; i++) {
+			const struct trapped_syscall *row = &trapped_syscalls[i];
+			struct sock_filter test[] = {
+				BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+				BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arches[a].audit_arch, 0, 3),
+				BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+				BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, own_number(row, a), 0, 1),
+				BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | (unsigned)i),
+			};
+
+			if (!(row->arches & arches[a].trap_bit) || !by_own_number(row, a) ||
+			    len + 5 > PREFIX_MAX)
+				continue;
+			memcpy(prefix + len, test, sizeof(test));
+			len += 5;
+		}
+	memmove(insns + len, insns, n * sizeof(*insns));
+	memcpy(insns, prefix, len * sizeof(*insns));
+	return n + len;
 }
 
 /* Builds the filter into *insns (malloc'ed), *len instructions. Returns 0 or -errno. */
@@ -104,10 +164,10 @@ static int build_filter(struct sock_filter **insns, size_t *len)
 	off_t size;
 
 	*insns = NULL;
-	ctx64 = arch_context(SCMP_ARCH_NATIVE, TRAP_X86_64, &err);
+	ctx64 = arch_context(0, &err);
 	if (!ctx64)
 		return err;
-	ctx32 = arch_context(SCMP_ARCH_X86, TRAP_I386, &err);
+	ctx32 = arch_context(1, &err);
 	if (!ctx32)
 		goto out;
 	/* seccomp_merge() releases ctx32 on success. */
@@ -127,11 +187,11 @@ static int build_filter(struct sock_filter **insns, size_t *len)
 		goto out;
 	size = lseek(fd, 0, SEEK_END);
 	if (size <= 0 || size % sizeof(struct sock_filter) ||
-	    size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+	    size / sizeof(struct sock_filter) + PREFIX_MAX > BPF_MAXINSNS) {
 		err = -EINVAL;
 		goto out;
 	}
-	*insns = malloc(size);
+	*insns = malloc(size + PREFIX_MAX * sizeof(struct sock_filter));
 	if (!*insns) {
 		err = -ENOMEM;
 		goto out;
@@ -142,7 +202,7 @@ static int build_filter(struct sock_filter **insns, size_t *len)
 		*insns = NULL;
 		goto out;
 	}
-	*len = size / sizeof(struct sock_filter);
+	*len = prefix_own_numbers(*insns, size / sizeof(struct sock_filter));
 	err = 0;
 out:
 	if (fd >= 0)
@@ -175,7 +235,8 @@ static int print_numbers(size_t a)
 		nr_of_row[i] = -1;
 		if (!(row->arches & arches[a].trap_bit))
 			continue;
-		nr = seccomp_syscall_resolve_name_arch(arches[a].scmp_arch, row->name);
+		nr = by_own_number(row, a) ? (int)own_number(row, a)
+					   : seccomp_syscall_resolve_name_arch(arches[a].scmp_arch, row->name);
 		if (nr >= 0 && nr < SYSCALL_NR_MAX)
 			nr_of_row[i] = nr;
 	}
@@ -230,7 +291,7 @@ int main(void)
 		       insns[i].k);
 	printf("};\nconst unsigned short compiled_filter_len = %zu;\n\n", len);
 	printf("const struct compiled_syscall compiled_syscalls[] = {\n");
-	for (size_t a = 0; a < sizeof(arches) / sizeof(arches[0]); a++)
+	for (size_t a = 0; a < ARCH_COUNT; a++)
 		if (print_numbers(a) < 0)
 			return 1;
 	printf("};\nconst unsigned compiled_syscalls_count =\n"

@@ -6,6 +6,10 @@
  * six real ones) "mmap"; #192 is mmap2 with the offset in 4 KiB pages.
  * i386 shmat/shmdt also arrive through the ipc(2) multiplexer (#117); the
  * filter traps ipc only for those two sub-calls.
+ *
+ * A call newer than the build's libseccomp has its numbers in
+ * syscall_own_numbers[]; gen-filter puts a test for them in front of
+ * libseccomp's filter.
  */
 #include "trapped.h"
 
@@ -40,6 +44,14 @@ const struct trapped_syscall trapped_syscalls[] = {
 	/* the sixth argument only matters to semtimedop, which is not trapped */
 	{ "ipc", TRAP_I386, FAMILY_SHM, RET_INT, 5,
 	  { ARG_IPC_CALL, ARG_INT, ARG_INT, ARG_ADDR, ARG_ADDR } },
+	/* flags is an unsigned long: all 64 bits count (ARG_SIZE, not ARG_INT) */
+	{ "mseal", BOTH, FAMILY_MSEAL, RET_INT, 3, { ARG_ADDR, ARG_SIZE, ARG_SIZE } },
 };
 
 const size_t trapped_syscalls_count = sizeof(trapped_syscalls) / sizeof(trapped_syscalls[0]);
+
+const struct syscall_own_number syscall_own_numbers[] = {
+	{ "mseal", 462, 462 },	/* Linux 6.10; libseccomp 2.5 does not know it */
+};
+
+const size_t syscall_own_numbers_count = sizeof(syscall_own_numbers) / sizeof(syscall_own_numbers[0]);

@@ -56,6 +56,7 @@ enum syscall_family {
 	FAMILY_MBIND,
 	FAMILY_REMAP_FILE_PAGES,
 	FAMILY_SHM,		/* shmat, shmdt, i386 ipc(SHMAT/SHMDT) */
+	FAMILY_MSEAL,		/* mseal (Linux 6.10) */
 };
 
 struct trapped_syscall {
@@ -65,6 +66,15 @@ struct trapped_syscall {
 	enum ret_kind ret;
 	unsigned char nargs;
 	enum arg_kind args[6];
+};
+
+/*
+ * The numbers of trapped calls newer than some libseccomp, which then
+ * cannot name them, from the kernel's syscall tables (0: none there).
+ */
+struct syscall_own_number {
+	const char *name;
+	unsigned short x86_64, i386;
 };
 
 /*
@@ -89,6 +99,8 @@ static inline int arg_kind_is_c_int(enum arg_kind kind)
 
 extern const struct trapped_syscall trapped_syscalls[];
 extern const size_t trapped_syscalls_count;
+extern const struct syscall_own_number syscall_own_numbers[];
+extern const size_t syscall_own_numbers_count;
 
 /* The i386 ipc(2) sub-calls that change an address space. */
 #define IPC_CALL_SHMAT 21

@@ -51,6 +51,18 @@ int arch_tables_init(void)
 	return 0;
 }
 
+long arch_syscall_number(enum arch a, const char *name)
+{
+	for (unsigned i = 0; i < compiled_syscalls_count; i++) {
+		const struct compiled_syscall *c = &compiled_syscalls[i];
+
+		if (a < ARCH_COUNT && arch_infos[a].trap_bit == c->trap_bit &&
+		    c->row < trapped_syscalls_count && strcmp(trapped_syscalls[c->row].name, name) == 0)
+			return c->nr;
+	}
+	return -1;
+}
+
 const struct trapped_syscall *arch_lookup(enum arch a, uint64_t nr)
 {
 	if (a >= ARCH_COUNT || nr >= SYSCALL_TABLE_SIZE)

@@ -32,6 +32,9 @@ int arch_from_audit(uint32_t audit_arch, enum arch *out);
 /* Builds the number -> row tables from trapped_syscalls[]. Returns 0 or -errno. */
 int arch_tables_init(void);
 
+/* The number of the trapped syscall named name on arch a, or -1. */
+long arch_syscall_number(enum arch a, const char *name);
+
 /* The row that handles syscall nr of arch a, or NULL if it is not trapped. */
 const struct trapped_syscall *arch_lookup(enum arch a, uint64_t nr);
 

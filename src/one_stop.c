@@ -259,16 +259,20 @@ int one_stop_leave_slot(struct vm_space *vm, pid_t tid)
 /*
  * Whether the call asks for the stub's addresses where Linux would give
  * them: MAP_FIXED_NOREPLACE, or a hint (a plain MAP_FIXED replaces the
- * stub as in Linux and needs nothing).
+ * stub as in Linux and needs nothing); or seals them, where Linux would
+ * find a hole (and the stub could never go again).
  */
 static int wants_stub_range(const struct vm_space *vm, const struct syscall_event *ev)
 {
 	uint64_t a[6];
 
-	if ((ev->row->family != FAMILY_MMAP && ev->row->family != FAMILY_OLD_MMAP) ||
-	    ev->arch != vm->arch || ev->ind_fault)
+	if (ev->arch != vm->arch || ev->ind_fault)
 		return 0;
 	syscall_event_args(ev, a);
+	if (ev->row->family == FAMILY_MSEAL)
+		return a[1] && stub_overlaps(vm->stub, a[0], a[1]);
+	if (ev->row->family != FAMILY_MMAP && ev->row->family != FAMILY_OLD_MMAP)
+		return 0;
 	return !(a[3] & MAP_FIXED) && a[0] && a[1] && stub_overlaps(vm->stub, a[0], a[1]);
 }
 

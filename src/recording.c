@@ -162,6 +162,7 @@ static void changed_range(const struct tracee *tr, uint64_t *lo, uint64_t *hi)
 	case FAMILY_MADVISE:
 	case FAMILY_MBIND:
 	case FAMILY_REMAP_FILE_PAGES:
+	case FAMILY_MSEAL:
 		*lo = a[0];
 		*hi = a[0] + a[1];
 		return;

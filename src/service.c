@@ -24,6 +24,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@
 #include "mm/brk.h"
 #include "mm/change.h"
 #include "mm/remap.h"
+#include "mm/seal.h"
 #include "numa_maps.h"
 #include "one_stop.h"
 #include "proc_maps.h"
@@ -102,11 +104,6 @@ int service_send_registers(struct tracee *tr, uint64_t ip)
 }
 
 /* A mapping of /dev/zero: private ones are anonymous memory to the kernel. */
-static int is_dev_zero(const struct mapping *m)
-{
-	return m->backing.path && strcmp(m->backing.path->name, "/dev/zero") == 0;
-}
-
 /* A mapping of a file on tmpfs (or a memfd): shmem keeps mbind's policy in the file. */
 static int file_on_shmem(const struct mapping *m)
 {
@@ -117,7 +114,7 @@ static int file_on_shmem(const struct mapping *m)
 	int tmpfs;
 
 	if (m->kind == MAPPING_KIND_ANON || m->kind == MAPPING_KIND_MEMTRACE_STUB ||
-	    !m->backing.path || is_dev_zero(m))
+	    !m->backing.path || mapping_is_dev_zero(m))
 		return 0;
 	if (strncmp(m->backing.path->name, "/memfd:", 7) == 0)
 		return 1;
@@ -554,7 +551,7 @@ static void restore_registers(struct tracee *tr)
 static int kernel_backed(uint64_t flags, const struct mapping *m)
 {
 	return (m->flags & MAPPING_SHARED) &&
-	       ((flags & MAP_ANONYMOUS) || (m->kind == MAPPING_KIND_FILE && is_dev_zero(m)));
+	       ((flags & MAP_ANONYMOUS) || (m->kind == MAPPING_KIND_FILE && mapping_is_dev_zero(m)));
 }
 
 /*
@@ -617,6 +614,10 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 		 * (MAP_SYNC on a file without DAX: EOPNOTSUPP): the range may be gone.
 		 */
 		syscall_event_args(ev, a);
+		/* a sealed mapping in the way refuses it before anything changes */
+		if ((a[3] & MAP_FIXED) && result == -EPERM &&
+		    as_range_has_sealed(&tr->vm->as, a[0], a[0] + mm_page_align(a[1])))
+			return;
 		if ((a[3] & MAP_FIXED) && result != -EINVAL && result != -EBADF)
 			take_kernel_view(svc, tr, "a failed MAP_FIXED mmap");
 		return;
@@ -634,6 +635,8 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 		}
 	}
 	len = mm_page_align(a[1]);
+	if (as_range_has_sealed(&tr->vm->as, result, result + len))
+		internal_error(svc, tr, "MAP_FIXED over memory the model holds sealed", -EPERM, result);
 	if (plan->proto) {
 		/* read at entry: the fd may be closed by now */
 		proto = *plan->proto;
@@ -695,7 +698,7 @@ static void commit_mremap(struct service *svc, struct tracee *tr, int64_t result
 	uint64_t addr = tr->call.args[0], old_len = mm_page_align(tr->call.args[1]);
 	uint64_t new_len = mm_page_align(tr->call.args[2]), flags = tr->call.args[3];
 	const struct mapping *m = as_lookup(as, addr);
-	int zero_private = m && is_dev_zero(m) && !(m->flags & MAPPING_SHARED);
+	int zero_private = m && mapping_is_dev_zero(m) && !(m->flags & MAPPING_SHARED);
 	int err = 0;
 
 	/*
@@ -704,10 +707,18 @@ static void commit_mremap(struct service *svc, struct tracee *tr, int64_t result
 	 * mapped): a failed one may have changed the address space.
 	 */
 	if (syscall_result_is_error(result)) {
+		/* a sealed source, or destination, refuses it before anything moves */
+		if (result == -EPERM && ((m && m->start <= addr && (m->flags & MAPPING_SEALED)) ||
+					 ((flags & MREMAP_FIXED) &&
+					  as_range_has_sealed(as, tr->call.args[4],
+							      tr->call.args[4] + new_len))))
+			return;
 		if (flags & MREMAP_FIXED)
 			take_kernel_view(svc, tr, "a failed MREMAP_FIXED");
 		return;
 	}
+	if (m && (m->flags & MAPPING_SEALED))
+		internal_error(svc, tr, "mremap of memory the model holds sealed", -EPERM, result);
 	if (tr->plan.placed && (uint64_t)result != tr->plan.chosen)
 		internal_error(svc, tr, "mremap placement", tr->plan.chosen, result);
 	/* Linux 6.17 moves a range over several mappings; the model moves one. */
@@ -796,12 +807,28 @@ static int check_lru_advice(const struct mapping *current, const struct mapping 
 	int advice = (int)(intptr_t)ctx;
 
 	(void)proposed;
-	if (current->flags & MAPPING_LOCKED || mapping_is_vm_special(current))
+	if (current->flags & MAPPING_LOCKED || mapping_is_io(current))
 		return -EINVAL;
-	if (advice == MADV_FREE &&
-	    ((current->flags & MAPPING_SHARED) ||
-	     !((current->flags & MAPPING_ANON) || is_dev_zero(current))))
+	if (advice == MADV_FREE && !mapping_is_private_anonymous(current))
 		return -EINVAL;
+	return AS_CHECK_APPLY;
+}
+
+/*
+ * MADV_REMOVE frees a shared file's pages: EINVAL on locked memory and
+ * where no file stands behind (anonymous memory, the vdso), EACCES where
+ * the mapping may not write the file (private, or a read-only descriptor).
+ * Sealed memory refuses it before that (seal.h).
+ */
+static int check_remove(const struct mapping *current, const struct mapping *proposed, void *ctx)
+{
+	(void)proposed;
+	(void)ctx;
+	if ((current->flags & MAPPING_LOCKED) || mapping_is_vm_special(current) ||
+	    (current->flags & (MAPPING_ANON | MAPPING_SHARED)) == MAPPING_ANON)
+		return -EINVAL;
+	if (!(current->flags & MAPPING_SHARED) || !(current->max_prot & PROT_WRITE))
+		return -EACCES;
 	return AS_CHECK_APPLY;
 }
 
@@ -813,6 +840,8 @@ static void add_madvise_page_checks(struct as_change *chg, int advice)
 	    advice == MADV_PAGEOUT) {
 		chg->check = check_lru_advice;
 		chg->check_ctx = (void *)(intptr_t)advice;
+	} else if (advice == MADV_REMOVE) {
+		chg->check = check_remove;
 	}
 }
 
@@ -840,7 +869,7 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		}
 		/* A pkey_mprotect refused for its key changes nothing. */
 		if (strcmp(name, "pkey_mprotect") == 0 && syscall_result_is_error(result) &&
-		    result != -ENOMEM && result != -EACCES)
+		    result != -ENOMEM && result != -EACCES && result != -EPERM)
 			return;
 		model = as_protect(as, ev->args[0], ev->args[1], ev->args[2] & 7, NULL);
 		break;
@@ -857,10 +886,12 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		 * themselves (EFAULT, EACCES, EPERM, EIO, EAGAIN, EINVAL for
 		 * pages it will not drop), and the newest advice is EINVAL
 		 * to older kernels; the mappings are untouched either way,
-		 * so the kernel's verdict stands. Holes (ENOMEM) are the model's.
+		 * so the kernel's verdict stands. Holes (ENOMEM) and sealed
+		 * memory (EPERM) are the model's.
 		 */
 		if (page_only && syscall_result_is_error(result) && result != -ENOMEM &&
-		    model != result) {
+		    model != result &&
+		    !(madvise_discards((int)ev->args[2]) && (result == -EPERM || model == -EPERM))) {
 			debug_msg("[pid %d] madvise: the kernel says %lld about the pages", (int)tr->tid,
 				  (long long)result);
 			return;
@@ -1018,6 +1049,9 @@ static void commit_remap_file_pages(struct service *svc, struct tracee *tr, int6
 			take_kernel_view(svc, tr, "remap_file_pages on shm");
 		return;
 	}
+	if (as_range_has_sealed(&tr->vm->as, start, start + size))
+		internal_error(svc, tr, "remap_file_pages over memory the model holds sealed", -EPERM,
+			       result);
 	memset(&m, 0, sizeof(m));
 	m.start = start;
 	m.end = start + size;
@@ -1103,6 +1137,36 @@ void service_exit(struct service *svc, struct tracee *tr)
 	service_discard(tr);
 }
 
+/*
+ * Whether the kernel seals for memtrace's programs: Linux 6.10 and later,
+ * 64-bit, and no filter memtrace runs under itself (a container's, which
+ * its programs run under too) refusing mseal. Asked once, sealing nothing.
+ */
+static int kernel_seals(void)
+{
+	static int known = -1;
+
+	if (known < 0) {
+		long nr = arch_syscall_number(ARCH_X86_64, "mseal");
+
+		known = nr >= 0 && syscall(nr, 0L, 0L, 0L) == 0;
+	}
+	return known;
+}
+
+static void commit_mseal(struct service *svc, struct tracee *tr, int64_t result)
+{
+	const uint64_t *a = tr->call.args;
+
+	/* without mseal the kernel's refusal (ENOSYS, a filter's EPERM) stands */
+	if (!kernel_seals()) {
+		if (!syscall_result_is_error(result))
+			take_kernel_view(svc, tr, "an mseal memtrace's own test of it refused");
+		return;
+	}
+	check_same(svc, tr, as_seal(&tr->vm->as, a[0], a[1], a[2]), result);
+}
+
 /* The call's effect on the model, checked against the kernel's result. */
 static void commit_call(struct service *svc, struct tracee *tr)
 {
@@ -1157,6 +1221,9 @@ static void commit_call(struct service *svc, struct tracee *tr)
 		break;
 	case FAMILY_REMAP_FILE_PAGES:
 		commit_remap_file_pages(svc, tr, result);
+		break;
+	case FAMILY_MSEAL:
+		commit_mseal(svc, tr, result);
 		break;
 	}
 	follow_file_policies(tr);

@@ -1,6 +1,7 @@
 /* The address space model: layout, queries, and the split / merge / carve
  * steps every change is built from. */
 #include "mm_internal.h"
+#include "seal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -347,6 +348,17 @@ int as_unmap_verdict(const struct address_space *as, uint64_t start, uint64_t le
 	if (!as_range_is_free(as, start, end) && as_range_splits_one(as, start, end) &&
 	    as_map_count(as) >= as->layout.max_map_count)
 		return -ENOMEM;
+	/*
+	 * Then, mapping by mapping as Linux gathers them, before anything
+	 * goes: a sealed one keeps the range mapped (EPERM), and a special
+	 * one (vdso, vvar) cut at either end refuses the cut (EINVAL).
+	 */
+	for (const struct mapping *m = as_find(as, start); m && m->start < end; m = as_next(as, m)) {
+		if (m->flags & MAPPING_SEALED)
+			return -EPERM;
+		if (mapping_refuses_split(m) && (m->start < start || m->end > end))
+			return -EINVAL;
+	}
 	return 0;
 }
 

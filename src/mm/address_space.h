@@ -128,7 +128,8 @@ int as_insert(struct address_space *as, const struct mapping *proto);
  * nothing in it succeeds.  len is rounded up to pages.  -ENOMEM when the range
  * lies strictly inside one mapping and map_count >= max_map_count (Linux's
  * munmap check).  Return 0, -EINVAL (unaligned start, len 0 or wrapping),
- * -ENOMEM. */
+ * -ENOMEM, -EPERM (a sealed mapping in the range: nothing is unmapped),
+ * -EINVAL (the range cuts the vdso or vvar, which Linux never splits). */
 int as_unmap(struct address_space *as, uint64_t start, uint64_t len);
 /* What as_unmap would return, changing nothing (memtrace's own allocation aside). */
 int as_unmap_verdict(const struct address_space *as, uint64_t start, uint64_t len);

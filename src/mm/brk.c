@@ -78,6 +78,9 @@ int as_brk(struct address_space *as, uint64_t requested, uint64_t seq, uint64_t 
 		    as_map_count(as) >= as->layout.max_map_count)
 			return 0;
 		err = as_unmap(as, new_aligned, old_aligned - new_aligned);
+		/* a sealed heap stays: the break too */
+		if (err == -EPERM)
+			return 0;
 		if (err)
 			return err;
 	} else {

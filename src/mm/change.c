@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "mm_internal.h"
+#include "seal.h"
 
 /* Fills *proposed with what m becomes and returns AS_CHECK_APPLY when it
  * changes, AS_CHECK_SKIP when it stays as it is, or -errno to stop. */
@@ -29,6 +30,10 @@ static int decide(const struct as_change *chg, const struct mapping *m,
 	/* mprotect: asking for more than VM_MAY* allows is EACCES. */
 	if (chg->set_prot && (chg->prot & ~m->max_prot))
 		return -EACCES;
+	/* mprotect_fixup and madvise_vma_behavior check first of all */
+	if ((chg->sealed == AS_SEALED_REFUSE && (m->flags & MAPPING_SEALED)) ||
+	    (chg->sealed == AS_SEALED_REFUSE_DISCARD && seal_refuses_discard(m)))
+		return -EPERM;
 	if (chg->check) {
 		verdict = chg->check(m, proposed, chg->check_ctx);
 		if (verdict != AS_CHECK_APPLY)
@@ -138,6 +143,10 @@ static int plan_change(const struct address_space *as, uint64_t start, uint64_t 
 			have_below = false;
 		}
 		verdict = decide(chg, &node->map, &proposed);
+		/* a change to part of a special mapping fails where it would cut it */
+		if (verdict == AS_CHECK_APPLY && mapping_refuses_split(&node->map) &&
+		    (node->map.start < start || node->map.end > end))
+			verdict = -EINVAL;
 		if (verdict < 0) {
 			plan->stop_at = pos > node->map.start ? pos : node->map.start;
 			plan->stop_err = verdict;
@@ -235,7 +244,9 @@ int as_change_range(struct address_space *as, uint64_t start, uint64_t len,
 int as_protect(struct address_space *as, uint64_t start, uint64_t len, uint8_t prot,
 	       uint64_t *done_until)
 {
-	struct as_change chg = { .holes = AS_HOLES_STOP, .set_prot = true, .prot = prot };
+	struct as_change chg = {
+		.holes = AS_HOLES_STOP, .set_prot = true, .prot = prot, .sealed = AS_SEALED_REFUSE,
+	};
 
 	return as_change_range(as, start, len, &chg, done_until);
 }
@@ -285,13 +296,21 @@ static int check_mergeable(const struct mapping *current, const struct mapping *
 	return AS_CHECK_APPLY;
 }
 
-static int check_io_forbidden(const struct mapping *current, const struct mapping *proposed,
-			      void *ctx)
+static int check_dofork(const struct mapping *current, const struct mapping *proposed,
+			void *ctx)
 {
 	(void)proposed;
 	(void)ctx;
-	/* MADV_DOFORK on VM_IO and MADV_DODUMP on VM_SPECIAL are EINVAL;
-	 * [vvar] is the VM_IO | VM_PFNMAP mapping the model knows. */
+	/* MADV_DOFORK on VM_IO is EINVAL */
+	return mapping_is_io(current) ? -EINVAL : AS_CHECK_APPLY;
+}
+
+static int check_dodump(const struct mapping *current, const struct mapping *proposed,
+			void *ctx)
+{
+	(void)proposed;
+	(void)ctx;
+	/* MADV_DODUMP on VM_SPECIAL (the vdso and vvar among them) is EINVAL */
 	return mapping_is_vm_special(current) ? -EINVAL : AS_CHECK_APPLY;
 }
 
@@ -310,13 +329,13 @@ static const struct madvise_effect madvise_effects[] = {
 	{ 1 /* MADV_RANDOM */, 0, 0, ADV_ACCESS, MAPPING_ADV_RANDOM, NULL },
 	{ 2 /* MADV_SEQUENTIAL */, 0, 0, ADV_ACCESS, MAPPING_ADV_SEQUENTIAL, NULL },
 	{ 10 /* MADV_DONTFORK */, 0, MAPPING_DONTFORK, 0, 0, NULL },
-	{ 11 /* MADV_DOFORK */, MAPPING_DONTFORK, 0, 0, 0, check_io_forbidden },
+	{ 11 /* MADV_DOFORK */, MAPPING_DONTFORK, 0, 0, 0, check_dofork },
 	{ 12 /* MADV_MERGEABLE */, 0, 0, 0, MAPPING_ADV_MERGEABLE, check_mergeable },
 	{ 13 /* MADV_UNMERGEABLE */, 0, 0, MAPPING_ADV_MERGEABLE, 0, NULL },
 	{ 14 /* MADV_HUGEPAGE */, 0, 0, ADV_THP, MAPPING_ADV_HUGEPAGE, NULL },
 	{ 15 /* MADV_NOHUGEPAGE */, 0, 0, ADV_THP, MAPPING_ADV_NOHUGEPAGE, NULL },
 	{ 16 /* MADV_DONTDUMP */, 0, MAPPING_DONTDUMP, 0, 0, NULL },
-	{ 17 /* MADV_DODUMP */, MAPPING_DONTDUMP, 0, 0, 0, check_io_forbidden },
+	{ 17 /* MADV_DODUMP */, MAPPING_DONTDUMP, 0, 0, 0, check_dodump },
 	{ 18 /* MADV_WIPEONFORK */, 0, MAPPING_WIPEONFORK, 0, 0, check_wipeonfork },
 	{ 19 /* MADV_KEEPONFORK */, MAPPING_WIPEONFORK, 0, 0, 0, NULL },
 };
@@ -343,7 +362,10 @@ int as_change_for_madvise(struct as_change *chg, int advice)
 {
 	size_t i;
 
-	*chg = (struct as_change){ .holes = AS_HOLES_SKIP };
+	*chg = (struct as_change){
+		.holes = AS_HOLES_SKIP,
+		.sealed = madvise_discards(advice) ? AS_SEALED_REFUSE_DISCARD : AS_SEALED_CHANGE,
+	};
 	for (i = 0; i < sizeof(madvise_effects) / sizeof(madvise_effects[0]); i++) {
 		const struct madvise_effect *e = &madvise_effects[i];
 

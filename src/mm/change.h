@@ -23,6 +23,13 @@ enum as_hole_rule {
 	AS_HOLES_REJECT,
 };
 
+/* How a sealed mapping (seal.h) takes the change. */
+enum as_seal_rule {
+	AS_SEALED_CHANGE = 0,      /* like any other: mlock, mbind, mseal, most advice */
+	AS_SEALED_REFUSE,          /* EPERM there, changed or not: mprotect */
+	AS_SEALED_REFUSE_DISCARD,  /* EPERM where seal_refuses_discard: advice that discards */
+};
+
 /* What a check says about one mapping (or -errno to stop the walk there). */
 enum as_check_verdict {
 	AS_CHECK_APPLY = 0, /* change it */
@@ -40,6 +47,7 @@ struct as_change {
 	uint16_t advice_set;        /* ... these set */
 	bool set_policy;
 	struct mapping_policy policy;
+	enum as_seal_rule sealed;   /* its EPERM comes after EACCES, before check */
 	/* Optional, called for each mapping before it changes with what it
 	 * would become; must not change the model.  Returns an as_check_verdict
 	 * or -errno, which stops the walk there (mappings before it stay

@@ -45,6 +45,27 @@ bool mapping_is_vm_special(const struct mapping *m)
 	return (m->flags & MAPPING_DONTEXPAND) || kind_lookup(m->kind)->vm_special;
 }
 
+bool mapping_refuses_split(const struct mapping *m)
+{
+	return kind_lookup(m->kind)->vm_special;
+}
+
+bool mapping_is_io(const struct mapping *m)
+{
+	return m->kind == MAPPING_KIND_VVAR || m->kind == MAPPING_KIND_VVAR_VCLOCK;
+}
+
+bool mapping_is_dev_zero(const struct mapping *m)
+{
+	return m->backing.path && strcmp(m->backing.path->name, "/dev/zero") == 0;
+}
+
+bool mapping_is_private_anonymous(const struct mapping *m)
+{
+	return !(m->flags & MAPPING_SHARED) && !mapping_is_vm_special(m) &&
+	       ((m->flags & MAPPING_ANON) || mapping_is_dev_zero(m));
+}
+
 const char *mapping_kind_maps_name(enum mapping_kind kind)
 {
 	return kind_lookup(kind)->maps_name;

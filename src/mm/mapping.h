@@ -56,6 +56,7 @@ enum mapping_flag {
 	MAPPING_DONTEXPAND = 1u << 7, /* VM_DONTEXPAND: mremap may not grow it (vdso, vvar) */
 	MAPPING_DONTDUMP   = 1u << 8, /* VM_DONTDUMP: MADV_DONTDUMP */
 	MAPPING_NORESERVE  = 1u << 9, /* VM_NORESERVE: MAP_NORESERVE */
+	MAPPING_SEALED     = 1u << 10, /* VM_SEALED: mseal, for good (mm/seal.h) */
 };
 #define MAPPING_LOCK_MASK (MAPPING_LOCKED | MAPPING_LOCKONFAULT)
 
@@ -140,6 +141,22 @@ bool mapping_kind_never_merges(enum mapping_kind kind);
  * VM_PFNMAP | VM_MIXEDMAP): the vdso, vvar and vsyscall pages and anything
  * flagged MAPPING_DONTEXPAND.  mlock skips them, mremap may not grow them. */
 bool mapping_is_vm_special(const struct mapping *m);
+
+/* Returns true for the kernel's special mappings (vdso, vvar), whose
+ * may_split refuses: a call that would cut one fails with EINVAL there. */
+bool mapping_refuses_split(const struct mapping *m);
+
+/* Returns true for what Linux marks VM_IO | VM_PFNMAP: of what the model
+ * knows, [vvar] and [vvar_vclock] (the vdso is only VM_DONTEXPAND). */
+bool mapping_is_io(const struct mapping *m);
+
+/* Returns true for a mapping of /dev/zero. */
+bool mapping_is_dev_zero(const struct mapping *m);
+
+/* Returns true for what Linux's vma_is_anonymous says of a private mapping:
+ * anonymous memory (the heap and stack too) and private /dev/zero, which
+ * Linux makes anonymous; not the vdso and vvar (they have vm_ops). */
+bool mapping_is_private_anonymous(const struct mapping *m);
 
 /* Name shown by /proc/PID/maps for a kind without a path ("[heap]", ...), or
  * "" for kinds that show nothing. */

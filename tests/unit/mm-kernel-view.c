@@ -11,12 +11,14 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* MAP_GROWSDOWN, MAP_FIXED_NOREPLACE */
 #endif
+#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -106,6 +108,34 @@ static void test_segment_survives_the_kernel_view(struct harness *h)
 		check_segment_view(h, id);
 }
 
+/* A sealed mapping (mseal, Linux 6.10) stays sealed in the kernel's view. */
+static void test_seal_survives_the_kernel_view(struct harness *h)
+{
+	struct address_space as;
+	const struct mapping *m;
+	char *p = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t base = (uint64_t)(uintptr_t)p;
+
+	if (!ASSERT(h, p != MAP_FAILED))
+		return;
+	if (syscall(462 /* mseal */, p + PAGE, PAGE, 0) != 0) {
+		printf("  (no mseal here: nothing to check)\n");
+		munmap(p, 3 * PAGE);
+		return;
+	}
+	if (!ASSERT_EQ(h, proc_maps_load(getpid(), AS_ARCH_X86_64, 1, &as), 0))
+		return;
+	m = as_lookup(&as, base + PAGE);
+	if (ASSERT(h, m != NULL))
+		ASSERT(h, m->start == base + PAGE && m->end == base + 2 * PAGE &&
+			  (m->flags & MAPPING_SEALED));
+	m = as_lookup(&as, base);
+	if (ASSERT(h, m != NULL))
+		ASSERT(h, !(m->flags & MAPPING_SEALED));
+	ASSERT_EQ(h, as_unmap(&as, base, 3 * PAGE), -EPERM);
+	as_destroy(&as);
+}
+
 int main(void)
 {
 	struct harness h;
@@ -113,5 +143,6 @@ int main(void)
 	harness_init(&h);
 	RUN_TEST(&h, test_growsdown_survives_the_kernel_view);
 	RUN_TEST(&h, test_segment_survives_the_kernel_view);
+	RUN_TEST(&h, test_seal_survives_the_kernel_view);
 	return harness_summary(&h);
 }

@@ -10,6 +10,7 @@
 #include "mm/address_space.h"
 #include "mm/change.h"
 #include "mm/remap.h"
+#include "mm/seal.h"
 #include "mm_test_util.h"
 
 #define RW (PROT_READ | PROT_WRITE)
@@ -688,6 +689,102 @@ static void test_validate_catches_corruption(struct harness *h)
 	as_destroy(&as);
 }
 
+/* mseal's argument rules, and what sealed mappings refuse (Linux 6.18). */
+static void test_seal(struct harness *h)
+{
+	struct address_space as, child;
+	struct mapping a = anon_mapping(0x10000, 0x13000, RW);
+	struct mapping r = anon_mapping(0x20000, 0x23000, RO);
+	struct as_change chg;
+	uint64_t done;
+
+	init_x86_64(h, &as);
+	ASSERT_EQ(h, as_insert(&as, &a), 0);
+	ASSERT_EQ(h, as_insert(&as, &r), 0);
+	ASSERT_EQ(h, as_seal(&as, 0x10000, 0x1000, 1), -EINVAL);
+	ASSERT_EQ(h, as_seal(&as, 0x10001, 0x1000, 0), -EINVAL);
+	ASSERT_EQ(h, as_seal(&as, 0x10000, ~0ull, 0), -EINVAL);
+	ASSERT_EQ(h, as_seal(&as, 0x10000, 0, 0), 0);
+	/* a hole anywhere: ENOMEM, and nothing sealed */
+	ASSERT_EQ(h, as_seal(&as, 0x12000, 0x2000, 0), -ENOMEM);
+	ASSERT(h, !(as_lookup(&as, 0x12000)->flags & MAPPING_SEALED));
+	ASSERT_EQ(h, as_map_count(&as), 2);
+
+	/* the middle page: three mappings that merge no more */
+	ASSERT_EQ(h, as_seal(&as, 0x11000, 10, 0), 0);
+	ASSERT_EQ(h, as_map_count(&as), 4);
+	ASSERT(h, as_range_has_sealed(&as, 0x10000, 0x11001));
+	ASSERT(h, !as_range_has_sealed(&as, 0x10000, 0x11000));
+	ASSERT_EQ(h, as_unmap(&as, 0x11000, 0x1000), -EPERM);
+	ASSERT_EQ(h, as_unmap(&as, 0x10000, 0x3000), -EPERM);
+	ASSERT_EQ(h, as_map_count(&as), 4);
+	/* mprotect: the mapping below changes, then EPERM, even for no change */
+	ASSERT_EQ(h, as_protect(&as, 0x10000, 0x3000, RO, &done), -EPERM);
+	ASSERT_EQ(h, done, 0x11000);
+	ASSERT_EQ(h, as_lookup(&as, 0x10000)->prot, RO);
+	ASSERT_EQ(h, as_lookup(&as, 0x12000)->prot, RW);
+	ASSERT_EQ(h, as_protect(&as, 0x11000, 0x1000, RW, NULL), -EPERM);
+	/* locking, and advice that discards nothing, work */
+	as_change_for_mlock(&chg, MAPPING_LOCKED);
+	ASSERT_EQ(h, as_change_range(&as, 0x10000, 0x3000, &chg, NULL), 0);
+	ASSERT_EQ(h, as_lookup(&as, 0x11000)->flags, MAPPING_ANON | MAPPING_SEALED | MAPPING_LOCKED);
+	as_change_for_mlock(&chg, 0);
+	ASSERT_EQ(h, as_change_range(&as, 0x10000, 0x3000, &chg, NULL), 0);
+	/* discarding writable memory is allowed; read-only is not */
+	ASSERT_EQ(h, as_change_for_madvise(&chg, MADV_DONTNEED), 0);
+	ASSERT_EQ(h, as_change_range(&as, 0x11000, 0x1000, &chg, NULL), 0);
+	ASSERT_EQ(h, as_seal(&as, 0x21000, 0x1000, 0), 0);
+	ASSERT_EQ(h, as_change_range(&as, 0x21000, 0x1000, &chg, NULL), -EPERM);
+	ASSERT_EQ(h, as_change_for_madvise(&chg, MADV_DONTFORK), 0);
+	ASSERT_EQ(h, as_change_range(&as, 0x20000, 0x3000, &chg, &done), -EPERM);
+	ASSERT_EQ(h, done, 0x21000);
+	ASSERT(h, as_lookup(&as, 0x20000)->flags & MAPPING_DONTFORK);
+	ASSERT(h, !(as_lookup(&as, 0x22000)->flags & MAPPING_DONTFORK));
+	ASSERT_EQ(h, as_change_for_madvise(&chg, MADV_DONTDUMP), 0);
+	ASSERT_EQ(h, as_change_range(&as, 0x20000, 0x3000, &chg, NULL), 0);
+	ASSERT_VALID(h, &as);
+
+	/* a fork's copy is sealed too */
+	ASSERT_EQ(h, as_fork(&child, &as), 0);
+	ASSERT_EQ(h, as_unmap(&child, 0x11000, 0x1000), -EPERM);
+	as_destroy(&child);
+
+	/* sealed neighbours merge; sealing all joins them */
+	ASSERT_EQ(h, as_unmap(&as, 0x10000, 0x1000), 0);
+	ASSERT_EQ(h, as_unmap(&as, 0x12000, 0x1000), 0);
+	a = anon_mapping(0x12000, 0x13000, RW);
+	ASSERT_EQ(h, as_insert(&as, &a), 0);
+	ASSERT_EQ(h, as_seal(&as, 0x12000, 0x1000, 0), 0);
+	ASSERT_LAYOUT(h, &as, "11000-13000 rw-p 20000-21000 r--p 21000-22000 r--p 22000-23000 r--p");
+	ASSERT_EQ(h, as_lookup(&as, 0x11000)->flags, MAPPING_ANON | MAPPING_SEALED);
+	ASSERT_VALID(h, &as);
+	as_destroy(&as);
+}
+
+/* The vdso and vvar refuse to be split (special_mapping_split): EINVAL. */
+static void test_special_never_split(struct harness *h)
+{
+	struct address_space as;
+	struct mapping v = anon_mapping(0x30000, 0x32000, PROT_READ | PROT_EXEC);
+	struct as_change chg;
+
+	v.kind = MAPPING_KIND_VDSO;
+	v.flags |= MAPPING_DONTEXPAND;
+	init_x86_64(h, &as);
+	ASSERT_EQ(h, as_insert(&as, &v), 0);
+	ASSERT_EQ(h, as_protect(&as, 0x30000, 0x1000, RO, NULL), -EINVAL);
+	ASSERT_EQ(h, as_protect(&as, 0x30000, 0x2000, PROT_READ | PROT_EXEC, NULL), 0);
+	ASSERT_EQ(h, as_unmap(&as, 0x31000, 0x1000), -EINVAL);
+	ASSERT_EQ(h, as_seal(&as, 0x30000, 0x1000, 0), -EINVAL);
+	ASSERT_EQ(h, as_change_for_madvise(&chg, MADV_DONTFORK), 0);
+	ASSERT_EQ(h, as_change_range(&as, 0x30000, 0x1000, &chg, NULL), -EINVAL);
+	ASSERT_EQ(h, as_change_range(&as, 0x30000, 0x2000, &chg, NULL), 0);
+	ASSERT_EQ(h, as_map_count(&as), 1);
+	ASSERT_EQ(h, as_unmap(&as, 0x30000, 0x2000), 0);
+	ASSERT_VALID(h, &as);
+	as_destroy(&as);
+}
+
 int main(void)
 {
 	struct harness h;
@@ -711,5 +808,7 @@ int main(void)
 	RUN_TEST(&h, test_fork);
 	RUN_TEST(&h, test_grow_down);
 	RUN_TEST(&h, test_validate_catches_corruption);
+	RUN_TEST(&h, test_seal);
+	RUN_TEST(&h, test_special_never_split);
 	return harness_summary(&h);
 }
