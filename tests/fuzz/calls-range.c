@@ -88,6 +88,22 @@ void call_msync(struct fuzz *f, int via80)
 	report(f, issue(f, via80, SYS_msync, NR32_MSYNC, addr, len, flags, 0, 0, 0), NULL);
 }
 
+/*
+ * mseal (Linux 6.10; ENOSYS both ways before): rare, for what it seals
+ * stays so, and later calls there fail with EPERM.
+ */
+void call_mseal(struct fuzz *f, int via80)
+{
+	const long nr = 462;	/* the same for i386 */
+	unsigned long addr, len, flags = rng_percent(f, 10) ? 1 + rng_below(f, 4) : 0;
+	char where[48];
+
+	pick_range(f, via80, 1, &addr, &len);
+	text_set(f, "%smseal(%s, %#lx, %#lx)", via80 ? "int80 " : "", addr_name(f, addr, where, sizeof(where)),
+		 len, flags);
+	report(f, issue(f, via80, nr, nr, addr, len, flags, 0, 0, 0), NULL);
+}
+
 void call_mlock(struct fuzz *f, int via80)
 {
 	static const unsigned long mlock2_flags[] = { 0, 0, MLOCK_ONFAULT, 2, 0x80000000 };

@@ -172,6 +172,7 @@ void call_remap_file_pages(struct fuzz *f);
 void call_mprotect(struct fuzz *f, int via80);
 void call_madvise(struct fuzz *f, int via80);
 void call_msync(struct fuzz *f, int via80);
+void call_mseal(struct fuzz *f, int via80);
 void call_mlock(struct fuzz *f, int via80);
 void call_mbind(struct fuzz *f);
 void call_fork(struct fuzz *f);

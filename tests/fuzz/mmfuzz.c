@@ -138,8 +138,9 @@ static int count_floating(const struct fuzz *f)
 
 static void make_call(struct fuzz *f)
 {
-	enum { MMAP, MUNMAP, MREMAP, MPROTECT, MADVISE, MSYNC, MLOCK, BRK, SHM, MBIND, RFP, FORK, KINDS };
-	static const unsigned weights[KINDS] = { 20, 10, 14, 12, 12, 4, 5, 6, 4, 2, 2, 1 };
+	enum { MMAP, MUNMAP, MREMAP, MPROTECT, MADVISE, MSYNC, MLOCK, BRK, SHM, MBIND, RFP, FORK, MSEAL,
+	       KINDS };
+	static const unsigned weights[KINDS] = { 20, 10, 14, 12, 12, 4, 5, 6, 4, 2, 2, 1, 1 };
 	unsigned total = 0, n, kind = 0;
 	int via80;
 
@@ -170,6 +171,7 @@ static void make_call(struct fuzz *f)
 	case SHM: call_shm(f, via80); break;
 	case MBIND: call_mbind(f); break;
 	case RFP: call_remap_file_pages(f); break;
+	case MSEAL: call_mseal(f, via80); break;
 	default: call_fork(f); break;
 	}
 }
