@@ -39,11 +39,11 @@ const struct trapped_syscall trapped_syscalls[] = {
 	  { ARG_ADDR, ARG_SIZE, ARG_MPOL_MODE, ARG_ADDR, ARG_SIZE, ARG_MPOL_FLAGS } },
 	{ "remap_file_pages", BOTH, FAMILY_REMAP_FILE_PAGES, RET_INT, 5,
 	  { ARG_ADDR, ARG_SIZE, ARG_PROT, ARG_SIZE, ARG_INT } },
-	{ "shmat", BOTH, FAMILY_SHM, RET_ADDR, 3, { ARG_INT, ARG_ADDR, ARG_SHM_FLAGS } },
+	{ "shmat", BOTH, FAMILY_SHM, RET_ADDR, 3, { ARG_SHMID, ARG_ADDR, ARG_SHM_FLAGS } },
 	{ "shmdt", BOTH, FAMILY_SHM, RET_INT, 1, { ARG_ADDR } },
 	/* the sixth argument only matters to semtimedop, which is not trapped */
 	{ "ipc", TRAP_I386, FAMILY_SHM, RET_INT, 5,
-	  { ARG_IPC_CALL, ARG_INT, ARG_INT, ARG_ADDR, ARG_ADDR } },
+	  { ARG_IPC_CALL, ARG_SHMID, ARG_INT, ARG_ADDR, ARG_ADDR } },
 	/* flags is an unsigned long: all 64 bits count (ARG_SIZE, not ARG_INT) */
 	{ "mseal", BOTH, FAMILY_MSEAL, RET_INT, 3, { ARG_ADDR, ARG_SIZE, ARG_SIZE } },
 };

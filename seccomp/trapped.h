@@ -19,6 +19,7 @@ enum arg_kind {
 	ARG_ADDR,		/* hex, NULL for 0 */
 	ARG_SIZE,		/* unsigned decimal */
 	ARG_INT,		/* signed decimal */
+	ARG_SHMID,		/* a System V segment's id: signed decimal; the kernel picks it */
 	ARG_FD,			/* signed decimal, -1 for none */
 	ARG_OFFSET,		/* hex byte offset */
 	ARG_PGOFFSET,		/* mmap2: offset in 4 KiB pages, printed as bytes */
@@ -85,6 +86,7 @@ static inline int arg_kind_is_c_int(enum arg_kind kind)
 {
 	switch (kind) {
 	case ARG_INT:
+	case ARG_SHMID:
 	case ARG_FD:
 	case ARG_MADVICE:
 	case ARG_MSYNC_FLAGS:

@@ -50,6 +50,7 @@ static void format_arg(struct strbuf *sb, enum arg_kind kind, uint64_t v, enum a
 		sb_printf(sb, "%llu", (unsigned long long)v);
 		break;
 	case ARG_INT:
+	case ARG_SHMID:
 	case ARG_FD:
 		/* int arguments: the low 32 bits, signed, on both arches */
 		sb_printf(sb, "%d", (int)(uint32_t)v);

@@ -362,18 +362,27 @@ int as_unmap_verdict(const struct address_space *as, uint64_t start, uint64_t le
 	return 0;
 }
 
-int as_unmap(struct address_space *as, uint64_t start, uint64_t len)
+int as_clear(struct address_space *as, uint64_t start, uint64_t end)
 {
 	struct node_reserve reserve;
-	uint64_t end = start + mm_page_align(len);
-	int err = as_unmap_verdict(as, start, len);
+	int err;
 
-	if (err || as_range_is_free(as, start, end))
-		return err;
+	if (!mm_page_aligned(start) || !mm_page_aligned(end) || end < start ||
+	    end > as->layout.task_size)
+		return -EINVAL;
+	if (as_range_is_free(as, start, end))
+		return 0;
 	err = node_reserve_fill(as, &reserve, as_range_splits_one(as, start, end));
 	if (err)
 		return err;
 	as_carve(as, start, end, &reserve);
 	node_reserve_release(&reserve);
 	return 0;
+}
+
+int as_unmap(struct address_space *as, uint64_t start, uint64_t len)
+{
+	int err = as_unmap_verdict(as, start, len);
+
+	return err ? err : as_clear(as, start, start + mm_page_align(len));
 }

@@ -133,6 +133,11 @@ int as_insert(struct address_space *as, const struct mapping *proto);
 int as_unmap(struct address_space *as, uint64_t start, uint64_t len);
 /* What as_unmap would return, changing nothing (memtrace's own allocation aside). */
 int as_unmap_verdict(const struct address_space *as, uint64_t start, uint64_t len);
+/* Removes whatever lies in [start, end), whatever munmap would say (sealed
+ * memory, the vdso, the map count): memtrace's own bookkeeping, as when a
+ * recording's reader replaces a window.  Return 0, -EINVAL (unaligned, or
+ * past task_size), -ENOMEM (out of memory). */
+int as_clear(struct address_space *as, uint64_t start, uint64_t end);
 
 /* Forks: initialises child as a copy of parent without MAPPING_DONTFORK
  * mappings and with mlock flags cleared (neither is inherited in Linux).

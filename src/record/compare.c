@@ -41,12 +41,16 @@ void record_compare_init(struct record_compare *c, enum record_check check)
 	c->check = check;
 	intern_init(&c->tasks[0]);
 	intern_init(&c->tasks[1]);
+	intern_init(&c->shm_ids[0]);
+	intern_init(&c->shm_ids[1]);
 }
 
 void record_compare_free(struct record_compare *c)
 {
 	intern_free(&c->tasks[0]);
 	intern_free(&c->tasks[1]);
+	intern_free(&c->shm_ids[0]);
+	intern_free(&c->shm_ids[1]);
 }
 
 unsigned record_compare_task(struct record_compare *c, int side, pid_t tid)
@@ -55,6 +59,31 @@ unsigned record_compare_task(struct record_compare *c, int side, pid_t tid)
 
 	/* Ids come in order of first sight: just what a task number is. */
 	return intern_id(&c->tasks[side ? 1 : 0], &tid, sizeof(tid), &added);
+}
+
+/*
+ * The kernel picks a System V segment's id, anew in each run, as it picks
+ * task ids: shmat's id becomes its number in order of first sight.
+ * Returns 0 or -ENOMEM.
+ */
+static int number_shm_ids(struct record_compare *c, int side, struct syscall_event *ev)
+{
+	const struct trapped_syscall *row = ev->row;
+	int added;
+
+	for (int i = 0; row && i < row->nargs; i++) {
+		uint32_t id = (uint32_t)ev->args[i], number;
+
+		/* ipc(2): only its SHMAT sub-call passes an id */
+		if (row->args[i] != ARG_SHMID ||
+		    (row->args[0] == ARG_IPC_CALL && (ev->args[0] & 0xffff) != IPC_CALL_SHMAT))
+			continue;
+		number = intern_id(&c->shm_ids[side], &id, sizeof(id), &added);
+		if (!number)
+			return -ENOMEM;
+		ev->args[i] = number;
+	}
+	return 0;
 }
 
 /* Shape: an address only says whether it is NULL. */
@@ -149,6 +178,8 @@ int record_compare_event(struct record_compare *c, const struct syscall_event *e
 			  b.row ? b.row->name : "?");
 		return 1;
 	}
+	if (number_shm_ids(c, 0, &a) < 0 || number_shm_ids(c, 1, &b) < 0)
+		return -ENOMEM;
 	if (c->check == RECORD_CHECK_SHAPE) {
 		mask_addresses(&a);
 		mask_addresses(&b);

@@ -36,6 +36,7 @@ const char *record_check_name(enum record_check check);
 struct record_compare {
 	enum record_check check;
 	struct intern_table tasks[2];	/* tid -> task number; [0]: expected, [1]: actual */
+	struct intern_table shm_ids[2];	/* System V segment id -> number, likewise */
 };
 
 void record_compare_init(struct record_compare *c, enum record_check check);

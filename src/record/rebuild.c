@@ -332,7 +332,8 @@ static int apply_window(struct rebuild *rb, struct rebuild_space *space,
 	} else {
 		size_t count = as->tree.count;
 
-		if (as_unmap(as, lo, hi - lo) < 0)
+		/* what the program may not unmap (sealed, the vdso) is replaced all the same */
+		if (as_clear(as, lo, hi) < 0)
 			return fail(rb, "an event's window cannot be cleared");
 		rb->live_mappings += as->tree.count;
 		rb->live_mappings -= count;
