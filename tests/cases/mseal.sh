@@ -18,7 +18,9 @@ expect_grep() { if grep -Eq -- "$2" "$3"; then ok "$1"; else fail "$1: nothing m
 expect_rc "record: the program's exit status" 0 $?
 "$mt" report "$tmp/a.mtr" >"$tmp/report" 2>&1
 expect_rc "report" 0 $?
-expect_grep "report: mseal's errors" '^ +[0-9]+ +6 +mseal: EINVAL 4, ENOMEM 2$' "$tmp/report"
+# (i386: a length past 4 GiB is ENOMEM, not EINVAL; lengths there cannot wrap)
+expect_grep "report: mseal's errors" \
+	'^ +[0-9]+ +(6 +mseal: EINVAL 4, ENOMEM 2|5 +mseal: EINVAL 2, ENOMEM 3)$' "$tmp/report"
 expect_grep "report: munmap refused" '^ +[0-9]+ +3 +munmap: EPERM 3$' "$tmp/report"
 "$mt" maps "$tmp/a.mtr" --at end >"$tmp/maps" 2>&1
 expect_rc "maps at the end" 0 $?
