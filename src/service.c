@@ -545,11 +545,14 @@ static void restore_registers(struct tracee *tr)
 }
 
 /*
- * Memory the kernel backs with a shmem file of its own, whose inode only it
- * knows: shared anonymous memory, and shared mappings of /dev/zero.
+ * Memory the kernel backs with a file of its own, whose inode only it
+ * knows: shared anonymous memory and shared mappings of /dev/zero (shmem),
+ * and anonymous huge pages (hugetlbfs, "/anon_hugepage (deleted)").
  */
 static int kernel_backed(uint64_t flags, const struct mapping *m)
 {
+	if ((flags & MAP_ANONYMOUS) && (flags & MAP_HUGETLB))
+		return 1;
 	return (m->flags & MAPPING_SHARED) &&
 	       ((flags & MAP_ANONYMOUS) || (m->kind == MAPPING_KIND_FILE && mapping_is_dev_zero(m)));
 }
@@ -707,11 +710,16 @@ static void commit_mremap(struct service *svc, struct tracee *tr, int64_t result
 	 * mapped): a failed one may have changed the address space.
 	 */
 	if (syscall_result_is_error(result)) {
-		/* a sealed source, or destination, refuses it before anything moves */
-		if (result == -EPERM && ((m && m->start <= addr && (m->flags & MAPPING_SEALED)) ||
-					 ((flags & MREMAP_FIXED) &&
-					  as_range_has_sealed(as, tr->call.args[4],
-							      tr->call.args[4] + new_len))))
+		/*
+		 * A sealed source refuses it before anything moves, and so
+		 * does a sealed destination for a source of one mapping
+		 * (Linux 6.17 moves several one by one, unmapping the
+		 * destination piece by piece).
+		 */
+		if (result == -EPERM && m &&
+		    ((m->flags & MAPPING_SEALED) ||
+		     ((flags & MREMAP_FIXED) && addr + old_len <= m->end &&
+		      as_range_has_sealed(as, tr->call.args[4], tr->call.args[4] + new_len))))
 			return;
 		if (flags & MREMAP_FIXED)
 			take_kernel_view(svc, tr, "a failed MREMAP_FIXED");
@@ -886,12 +894,12 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		 * themselves (EFAULT, EACCES, EPERM, EIO, EAGAIN, EINVAL for
 		 * pages it will not drop), and the newest advice is EINVAL
 		 * to older kernels; the mappings are untouched either way,
-		 * so the kernel's verdict stands. Holes (ENOMEM) and sealed
-		 * memory (EPERM) are the model's.
+		 * so the kernel's verdict stands (an EPERM too: a memfd's
+		 * F_SEAL_FUTURE_WRITE, a key that denies writing). Holes
+		 * (ENOMEM) are the model's, and so is a success.
 		 */
 		if (page_only && syscall_result_is_error(result) && result != -ENOMEM &&
-		    model != result &&
-		    !(madvise_discards((int)ev->args[2]) && (result == -EPERM || model == -EPERM))) {
+		    model != result) {
 			debug_msg("[pid %d] madvise: the kernel says %lld about the pages", (int)tr->tid,
 				  (long long)result);
 			return;

@@ -318,9 +318,11 @@ int as_insert(struct address_space *as, const struct mapping *proto)
 		return err;
 
 	/* Linux's vm_pgoff for anonymous memory: the page number at creation
-	 * for private mappings, 0 for shared ones (a fresh shmem file). */
+	 * for private mappings, 0 for shared ones (a fresh shmem file) and for
+	 * those with a name (a fresh hugetlbfs file). */
 	if (placed.flags & MAPPING_ANON)
-		placed.offset = (placed.flags & MAPPING_SHARED) ? 0 : placed.start;
+		placed.offset = (placed.flags & MAPPING_SHARED) || placed.backing.path ? 0
+										: placed.start;
 	if (next && next->map.start < placed.end) {
 		as_carve(as, placed.start, placed.end, &reserve);
 		as_place(as, &placed, &reserve);

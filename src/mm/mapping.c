@@ -62,8 +62,9 @@ bool mapping_is_dev_zero(const struct mapping *m)
 
 bool mapping_is_private_anonymous(const struct mapping *m)
 {
+	/* anonymous memory with a name is a file of the kernel's (hugetlbfs) */
 	return !(m->flags & MAPPING_SHARED) && !mapping_is_vm_special(m) &&
-	       ((m->flags & MAPPING_ANON) || mapping_is_dev_zero(m));
+	       (((m->flags & MAPPING_ANON) && !m->backing.path) || mapping_is_dev_zero(m));
 }
 
 const char *mapping_kind_maps_name(enum mapping_kind kind)

@@ -155,7 +155,8 @@ bool mapping_is_dev_zero(const struct mapping *m);
 
 /* Returns true for what Linux's vma_is_anonymous says of a private mapping:
  * anonymous memory (the heap and stack too) and private /dev/zero, which
- * Linux makes anonymous; not the vdso and vvar (they have vm_ops). */
+ * Linux makes anonymous; not the vdso and vvar, nor anonymous huge pages
+ * (they have vm_ops). */
 bool mapping_is_private_anonymous(const struct mapping *m);
 
 /* Name shown by /proc/PID/maps for a kind without a path ("[heap]", ...), or

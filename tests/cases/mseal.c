@@ -7,7 +7,12 @@
  * anonymous memory the program cannot write. What it still allows:
  * discarding writable or file memory, other advice, mlock, shmdt (which
  * leaves the segment mapped), a forked child's copy (sealed too), and
- * adjacent sealed pieces merging. Skipped where the kernel has no mseal.
+ * adjacent sealed pieces merging. And around it: a memfd's own seal
+ * refusing MADV_REMOVE (EPERM that is not mseal's), an advice that fails
+ * before it reaches a sealed mapping, an mremap of two mappings onto a
+ * partly sealed destination (6.17 moves the first before it fails), and
+ * sealed huge pages (which are not anonymous memory to madvise). Skipped
+ * where the kernel has no mseal.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +35,12 @@
 #define NR_MSEAL 462	/* the same on x86_64 and i386 */
 #ifndef MADV_WIPEONFORK
 #define MADV_WIPEONFORK 18
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102	/* Linux 6.13; EINVAL before */
+#endif
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
 #endif
 
 static long sys_mseal(unsigned long addr, unsigned long len, unsigned long flags)
@@ -239,6 +250,56 @@ static void heap_and_shm(void)
 	CHECK("it stays mapped", mapped(shm));
 }
 
+/* Where another rule, or another seal, decides first. */
+static void around_it(void)
+{
+	long a = map(1, RW), r = map(1, PROT_READ), l, m, d, h;
+	int fd;
+
+	/* locked memory refuses the advice before the sealed page is reached */
+	if (munmap((void *)r, PG) < 0 ||
+	    mmap((void *)r, PG, RW, ANON | MAP_FIXED, -1, 0) == MAP_FAILED)
+		exit(1);
+	l = map(2, PROT_READ);
+	munmap((void *)l, 2 * PG);
+	l = (long)mmap((void *)l, PG, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0);
+	m = (long)mmap((void *)(l + PG), PG, PROT_READ, ANON | MAP_FIXED_NOREPLACE, -1, 0);
+	EXPECT("mlock a page", mlock((void *)l, PG), "ok");
+	EXPECT("seal the read-only one above it", sys_mseal(m, PG, 0), "ok");
+	EXPECT("MADV_GUARD_INSTALL over both", sys_madvise(l, 2 * PG, MADV_GUARD_INSTALL), "EINVAL");
+	munmap((void *)a, PG);
+	munmap((void *)r, PG);
+
+	/* a memfd sealed against writes refuses MADV_REMOVE with an EPERM of its own */
+	fd = (int)syscall(SYS_memfd_create, "mseal-case", 2 /* MFD_ALLOW_SEALING */);
+	if (fd >= 0 && ftruncate(fd, PG) == 0) {
+		long f = (long)mmap(NULL, PG, RW, MAP_SHARED, fd, 0);
+
+		EXPECT("F_SEAL_FUTURE_WRITE", fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), "ok");
+		EXPECT("MADV_REMOVE on the memfd", sys_madvise(f, PG, MADV_REMOVE), "EPERM");
+		close(fd);
+	}
+
+	/* two mappings moved onto [free][sealed]: 6.17 moves the first, then EPERM */
+	a = map(2, RW);
+	mprotect((void *)(a + PG), PG, PROT_READ);
+	d = map(2, RW);
+	munmap((void *)d, PG);
+	sys_mseal(d + PG, PG, 0);
+	printf("mremap of 2 mappings onto a partly sealed place: %s\n",
+	       syscall(SYS_mremap, a, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, d) == -1
+		       ? strerrorname_np(errno) : "ok");
+	printf("then the old place: %s\n", perms(a));
+
+	/* sealed huge pages, where the system has any: not anonymous to madvise */
+	h = (long)mmap(NULL, 2 << 20, PROT_READ, ANON | MAP_HUGETLB, -1, 0);
+	if (h != -1) {
+		printf("seal huge pages: %s\n", sys_mseal(h, 2 << 20, 0) ? strerrorname_np(errno) : "ok");
+		printf("MADV_DONTFORK on them: %s\n",
+		       sys_madvise(h, 2 << 20, MADV_DONTFORK) ? strerrorname_np(errno) : "ok");
+	}
+}
+
 int main(void)
 {
 	long a = map(1, RW);
@@ -254,6 +315,7 @@ int main(void)
 	remapping();
 	advice();
 	heap_and_shm();
+	around_it();
 	fflush(stdout);
 	return failed;
 }
