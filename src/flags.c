@@ -12,7 +12,8 @@ const struct flag_name prot_names[] = {
 
 /* The MAP_TYPE field (mask 0xf) holds a value, not bits. */
 const struct flag_name mmap_type_names[] = {
-	{ 0x1, "MAP_SHARED" }, { 0x2, "MAP_PRIVATE" }, { 0x3, "MAP_SHARED_VALIDATE" }, { 0, NULL },
+	{ 0x1, "MAP_SHARED" }, { 0x2, "MAP_PRIVATE" }, { 0x3, "MAP_SHARED_VALIDATE" },
+	{ 0x8, "MAP_DROPPABLE" }, { 0, NULL },
 };
 
 const struct flag_name mmap_flag_names[] = {

@@ -64,6 +64,7 @@
 			 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | \
 			 MAP_HUGETLB)
 #define I386_NR_MMAP2 192
+#define MAP_TYPE_DROPPABLE 0x08	/* Linux 6.11's MAP_DROPPABLE, a value of the type field */
 
 void internal_error(struct service *svc, const struct tracee *tr, const char *what,
 			   int64_t model, int64_t kernel)
@@ -184,6 +185,10 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 	m->flags = tr->vm->as.def_flags;
 	if ((flags & 0xf) == MAP_SHARED || (flags & 0xf) == MAP_SHARED_VALIDATE)
 		m->flags |= MAPPING_SHARED;	/* MAP_PRIVATE, MAP_DROPPABLE (6.11): private */
+	/* pages that may go at any time: not reserved, not copied, not dumped */
+	if ((flags & 0xf) == MAP_TYPE_DROPPABLE)
+		m->flags |= MAPPING_DROPPABLE | MAPPING_NORESERVE | MAPPING_WIPEONFORK |
+			    MAPPING_DONTDUMP;
 	if (flags & MAP_GROWSDOWN)
 		m->flags |= MAPPING_GROWSDOWN;
 	if (flags & MAP_LOCKED)

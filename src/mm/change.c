@@ -258,8 +258,10 @@ static int check_mlock(const struct mapping *current, const struct mapping *prop
 {
 	(void)proposed;
 	(void)ctx;
-	/* mlock_fixup leaves VM_SPECIAL mappings alone without failing. */
-	return mapping_is_vm_special(current) ? AS_CHECK_SKIP : AS_CHECK_APPLY;
+	/* mlock_fixup leaves VM_SPECIAL and VM_DROPPABLE mappings alone without failing. */
+	return mapping_is_vm_special(current) || (current->flags & MAPPING_DROPPABLE)
+		       ? AS_CHECK_SKIP
+		       : AS_CHECK_APPLY;
 }
 
 void as_change_for_mlock(struct as_change *chg, uint32_t lock_flags)
@@ -310,8 +312,19 @@ static int check_dodump(const struct mapping *current, const struct mapping *pro
 {
 	(void)proposed;
 	(void)ctx;
-	/* MADV_DODUMP on VM_SPECIAL (the vdso and vvar among them) is EINVAL */
-	return mapping_is_vm_special(current) ? -EINVAL : AS_CHECK_APPLY;
+	/* MADV_DODUMP on VM_SPECIAL (the vdso and vvar among them) or VM_DROPPABLE is EINVAL */
+	return mapping_is_vm_special(current) || (current->flags & MAPPING_DROPPABLE)
+		       ? -EINVAL
+		       : AS_CHECK_APPLY;
+}
+
+static int check_keeponfork(const struct mapping *current, const struct mapping *proposed,
+			    void *ctx)
+{
+	(void)proposed;
+	(void)ctx;
+	/* droppable memory is wiped on fork for good */
+	return current->flags & MAPPING_DROPPABLE ? -EINVAL : AS_CHECK_APPLY;
 }
 
 struct madvise_effect {
@@ -337,7 +350,7 @@ static const struct madvise_effect madvise_effects[] = {
 	{ 16 /* MADV_DONTDUMP */, 0, MAPPING_DONTDUMP, 0, 0, NULL },
 	{ 17 /* MADV_DODUMP */, MAPPING_DONTDUMP, 0, 0, 0, check_dodump },
 	{ 18 /* MADV_WIPEONFORK */, 0, MAPPING_WIPEONFORK, 0, 0, check_wipeonfork },
-	{ 19 /* MADV_KEEPONFORK */, MAPPING_WIPEONFORK, 0, 0, 0, NULL },
+	{ 19 /* MADV_KEEPONFORK */, MAPPING_WIPEONFORK, 0, 0, 0, check_keeponfork },
 };
 
 /* Advice that acts on pages only and leaves the mapping's attributes alone. */

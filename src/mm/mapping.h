@@ -57,6 +57,7 @@ enum mapping_flag {
 	MAPPING_DONTDUMP   = 1u << 8, /* VM_DONTDUMP: MADV_DONTDUMP */
 	MAPPING_NORESERVE  = 1u << 9, /* VM_NORESERVE: MAP_NORESERVE */
 	MAPPING_SEALED     = 1u << 10, /* VM_SEALED: mseal, for good (mm/seal.h) */
+	MAPPING_DROPPABLE  = 1u << 11, /* VM_DROPPABLE: MAP_DROPPABLE (6.11), pages may go */
 };
 #define MAPPING_LOCK_MASK (MAPPING_LOCKED | MAPPING_LOCKONFAULT)
 

@@ -19,7 +19,8 @@ _Static_assert(MAPPING_KIND_ANON == 0 && MAPPING_KIND_FILE == 1 && MAPPING_KIND_
 _Static_assert(MAPPING_SHARED == 1 && MAPPING_ANON == 2 && MAPPING_GROWSDOWN == 4 &&
 	       MAPPING_LOCKED == 8 && MAPPING_LOCKONFAULT == 16 && MAPPING_DONTFORK == 32 &&
 	       MAPPING_WIPEONFORK == 64 && MAPPING_DONTEXPAND == 128 &&
-	       MAPPING_DONTDUMP == 256 && MAPPING_NORESERVE == 512 && MAPPING_SEALED == 1024,
+	       MAPPING_DONTDUMP == 256 && MAPPING_NORESERVE == 512 && MAPPING_SEALED == 1024 &&
+	       MAPPING_DROPPABLE == 2048,
 	       "mapping flags are numbered in memtrace-format(5)");
 
 void payload_state_init(struct payload_state *st, int major, struct def_index *index)
