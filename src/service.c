@@ -885,6 +885,16 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		    result != -ENOMEM && result != -EACCES && result != -EPERM)
 			return;
 		model = as_protect(as, ev->args[0], ev->args[1], ev->args[2] & 7, NULL);
+		/*
+		 * Executable memory is also the kernel's policy to refuse
+		 * (PR_SET_MDWE, which memtrace does not see set; an LSM's
+		 * execmem rule), mapping by mapping: where the model allowed
+		 * what it refused, take its view.
+		 */
+		if (result == -EACCES && model != -EACCES && (ev->args[2] & PROT_EXEC)) {
+			take_kernel_view(svc, tr, "PROT_EXEC refused by the kernel's policy");
+			return;
+		}
 		break;
 	case FAMILY_MADVISE:
 		model = as_change_for_madvise(&chg, (int)ev->args[2]);
