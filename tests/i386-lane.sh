@@ -43,6 +43,7 @@ for prog in "$@"; do
 	cp "$CASES_SRCDIR/$name.expect" "$stage/cases/"
 	[ -f "$CASES_SRCDIR/$name.sh" ] && cp "$CASES_SRCDIR/$name.sh" "$stage/cases/"
 done
+cp "$CASES_SRCDIR/script-lib.sh" "$stage/cases/"
 
 "$here/vm/run-in-vm.sh" "$stage" -- sh -c \
 	"cd /t && MEMTRACE=/t/memtrace MEMTRACE_FLAGS='${MEMTRACE_FLAGS:-}' CASES_SRCDIR=/t/cases sh /t/run-cases.sh /t/cases/*.m32"

@@ -3,16 +3,7 @@
 # alloc-sites (either arch; POSIX sh, runs under busybox in the i386 VM).
 # Usage: alloc-sites.sh BINARY   (MEMTRACE: the memtrace binary)
 # Prints "ok: ..." / "FAIL: ..." lines; exit 0 when all pass.
-prog=$1
-mt=${MEMTRACE:?}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/memtrace-rec.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-ok() { echo "ok: $1"; }
-fail() { echo "FAIL: $1"; fails=$((fails + 1)); }
-expect_rc() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: exit status $3, expected $2"; fi; }
-expect_grep() { if grep -Eq -- "$2" "$3"; then ok "$1"; else fail "$1: nothing matches '$2'"; sed 's/^/    /' "$3" | head -n 30; fi; }
+. "$(dirname "$0")/script-lib.sh" "$1"
 
 "$mt" --record "$tmp/a.mtr" -o "$tmp/live" -- "$prog" >"$tmp/out"
 expect_rc "record: the program's exit status" 0 $?

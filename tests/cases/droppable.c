@@ -27,21 +27,6 @@ static long sys_madvise(unsigned long addr, unsigned long len, int advice)
 	return syscall(SYS_madvise, addr, len, advice);
 }
 
-/* What a forked child reads at addr: 0 for zero, 1 for c, 2 otherwise. */
-static int in_child(long addr, int c)
-{
-	pid_t pid;
-	int st;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		_exit(all_bytes(addr, PG, 0) ? 0 : all_bytes(addr, PG, c) ? 1 : 2);
-	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
 int main(void)
 {
 	long a = (long)mmap(NULL, 3 * PG, RW, DROPPABLE | MAP_ANONYMOUS, -1, 0);
@@ -52,7 +37,7 @@ int main(void)
 		return 77;
 	}
 	memset((void *)a, 'd', 3 * PG);
-	CHECK("a forked child reads zeroes", in_child(a, 'd') == 0);
+	CHECK("a forked child reads zeroes", child_finds(a, PG, 'd') == 1);
 	EXPECT("MADV_DODUMP", sys_madvise(a, PG, MADV_DODUMP), "EINVAL");
 	EXPECT("MADV_KEEPONFORK", sys_madvise(a, PG, MADV_KEEPONFORK), "EINVAL");
 	EXPECT("MADV_DONTDUMP (it is so already)", sys_madvise(a, PG, MADV_DONTDUMP), "ok");

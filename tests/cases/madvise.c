@@ -31,21 +31,6 @@ static long sys_madvise(unsigned long addr, unsigned long len, int advice)
 	return syscall(SYS_madvise, addr, len, advice);
 }
 
-/* Forks a child that checks addr (2 pages): 0 = unmapped, 1 = zero, 2 = holds c. */
-static int in_child(long addr, int c)
-{
-	pid_t pid;
-	int st;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		_exit(!mapped(addr) ? 0 : all_bytes(addr, 2 * PG, 0) ? 1 : all_bytes(addr, 2 * PG, c) ? 2 : 3);
-	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
 int main(void)
 {
 	static char page[PG];
@@ -111,15 +96,15 @@ int main(void)
 	memset((void *)d, 'd', 2 * PG);
 	w = EXPECT("map 2 pages for MADV_WIPEONFORK", mmap(NULL, 2 * PG, RW, ANON, -1, 0), "ok");
 	memset((void *)w, 'w', 2 * PG);
-	CHECK("a forked child gets a copy", in_child(d, 'd') == 2 && in_child(w, 'w') == 2);
+	CHECK("a forked child gets a copy", child_finds(d, 2 * PG, 'd') == 2 && child_finds(w, 2 * PG, 'w') == 2);
 	EXPECT("MADV_DONTFORK", sys_madvise(d, 2 * PG, MADV_DONTFORK), "ok");
 	EXPECT("MADV_WIPEONFORK", sys_madvise(w, 2 * PG, MADV_WIPEONFORK), "ok");
-	CHECK("after MADV_DONTFORK the child has no such mapping", in_child(d, 'd') == 0);
-	CHECK("after MADV_WIPEONFORK the child gets zeroes", in_child(w, 'w') == 1);
+	CHECK("after MADV_DONTFORK the child has no such mapping", child_finds(d, 2 * PG, 'd') == 0);
+	CHECK("after MADV_WIPEONFORK the child gets zeroes", child_finds(w, 2 * PG, 'w') == 1);
 	CHECK("the parent keeps both", all_bytes(d, 2 * PG, 'd') && all_bytes(w, 2 * PG, 'w'));
 	EXPECT("MADV_DOFORK", sys_madvise(d, 2 * PG, MADV_DOFORK), "ok");
 	EXPECT("MADV_KEEPONFORK", sys_madvise(w, 2 * PG, MADV_KEEPONFORK), "ok");
-	CHECK("then the child gets copies again", in_child(d, 'd') == 2 && in_child(w, 'w') == 2);
+	CHECK("then the child gets copies again", child_finds(d, 2 * PG, 'd') == 2 && child_finds(w, 2 * PG, 'w') == 2);
 
 	fflush(stdout);
 	return failed;

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Whether the page at addr is mapped (mincore fails with ENOMEM on a hole). */
 static inline int mapped(unsigned long addr)
@@ -29,6 +31,22 @@ static inline int all_bytes(long addr, size_t len, int c)
 		if (p[i] != c)
 			return 0;
 	return 1;
+}
+
+/* What a forked child finds in len bytes at addr: 0 nothing mapped, 1
+ * zeroes, 2 all c, 3 anything else; -1 when the fork fails. */
+static inline int child_finds(long addr, size_t len, int c)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(!mapped(addr) ? 0 : all_bytes(addr, len, 0) ? 1 : all_bytes(addr, len, c) ? 2 : 3);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
 }
 
 /* The permissions of the mapping holding addr, "hole" if none. */
