@@ -186,9 +186,11 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 	if ((flags & 0xf) == MAP_SHARED || (flags & 0xf) == MAP_SHARED_VALIDATE)
 		m->flags |= MAPPING_SHARED;	/* MAP_PRIVATE, MAP_DROPPABLE (6.11): private */
 	/* pages that may go at any time: not reserved, not copied, not dumped */
-	if ((flags & 0xf) == MAP_TYPE_DROPPABLE)
+	if ((flags & 0xf) == MAP_TYPE_DROPPABLE) {
 		m->flags |= MAPPING_DROPPABLE | MAPPING_NORESERVE | MAPPING_WIPEONFORK |
 			    MAPPING_DONTDUMP;
+		m->flags &= ~MAPPING_LOCK_MASK;	/* not even under mlockall(MCL_FUTURE) */
+	}
 	if (flags & MAP_GROWSDOWN)
 		m->flags |= MAPPING_GROWSDOWN;
 	if (flags & MAP_LOCKED)
@@ -608,7 +610,7 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 {
 	struct syscall_event *ev = &tr->call;
 	struct call_plan *plan = &tr->plan;
-	uint64_t a[6], len;
+	uint64_t a[6], len, kernel_end = 0;
 	struct mapping proto;
 	int err;
 
@@ -662,7 +664,10 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 			proto.flags |= MAPPING_ANON;
 			proto.kind = MAPPING_KIND_ANON;
 		}
-		err = take_kernel_backing(tr, result, &proto, NULL);
+		err = take_kernel_backing(tr, result, &proto, &kernel_end);
+		/* huge pages: the length rounds up to the huge page, as the kernel says */
+		if (err == 0 && (a[3] & MAP_HUGETLB) && kernel_end > proto.start)
+			proto.end = kernel_end;
 	}
 	if (err < 0 || as_insert(&tr->vm->as, &proto) < 0)
 		internal_error(svc, tr, "mmap cannot be added to the model", err, result);
@@ -888,10 +893,12 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		/*
 		 * Executable memory is also the kernel's policy to refuse
 		 * (PR_SET_MDWE, which memtrace does not see set; an LSM's
-		 * execmem rule), mapping by mapping: where the model allowed
-		 * what it refused, take its view.
+		 * execmem rule), mapping by mapping: where it refused one,
+		 * even where the model refused a later one for its file, the
+		 * model may have changed mappings the kernel did not: take
+		 * its view.
 		 */
-		if (result == -EACCES && model != -EACCES && (ev->args[2] & PROT_EXEC)) {
+		if (result == -EACCES && (ev->args[2] & PROT_EXEC)) {
 			take_kernel_view(svc, tr, "PROT_EXEC refused by the kernel's policy");
 			return;
 		}

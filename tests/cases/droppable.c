@@ -3,7 +3,8 @@
  * at any time, so the kernel neither copies it into a forked child (it
  * reads zeroes there), nor dumps it, nor locks it. What the model must
  * know: MADV_DODUMP and MADV_KEEPONFORK are EINVAL on it, mlock leaves it
- * alone without failing, and the flags it cannot go with. Skipped where
+ * alone without failing (mlockall's MCL_FUTURE too), and the flags it
+ * cannot go with. Skipped where
  * the kernel has no MAP_DROPPABLE.
  */
 #define _GNU_SOURCE
@@ -58,6 +59,12 @@ int main(void)
 		return 1;
 	EXPECT("of a file", (long)mmap(NULL, PG, PROT_READ, DROPPABLE, fd, 0), "EINVAL");
 	EXPECT("munmap it all", munmap((void *)a, 3 * PG), "ok");
+	/* mlockall(MCL_FUTURE) locks later mappings, but not droppable ones */
+	EXPECT("mlockall(MCL_FUTURE)", mlockall(MCL_FUTURE), "ok");
+	a = EXPECT("map droppable pages", (long)mmap(NULL, 2 * PG, RW, DROPPABLE | MAP_ANONYMOUS, -1, 0),
+		   "ok");
+	EXPECT("MADV_DONTNEED: they are not locked", sys_madvise(a, 2 * PG, MADV_DONTNEED), "ok");
+	EXPECT("munlockall", munlockall(), "ok");
 	fflush(stdout);
 	return failed;
 }

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,7 +27,8 @@
 
 int main(void)
 {
-	long a, x, b;
+	long a, x, b, m;
+	int fd;
 	pid_t pid;
 	int st;
 
@@ -62,6 +64,18 @@ int main(void)
 	mprotect((void *)(x + PG), PG, PROT_READ);
 	EXPECT("mprotect [--x][r--] to r-x", mprotect((void *)x, 2 * PG, RX), "EACCES");
 	LAYOUT("the first changed, the second not", x, 2, "0-1 r-xp, 1-2 r--p");
+	/* refused at the first, where the model would refuse only the second (its file) */
+	fd = open("data", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, PG) < 0)
+		return 1;
+	close(fd);
+	fd = open("data", O_RDONLY);
+	m = (long)mmap(NULL, 2 * PG, PROT_READ, ANON, -1, 0);
+	if (fd < 0 || mmap((void *)(m + PG), PG, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+		return 1;
+	EXPECT("mprotect [anon][read-only file] to rwx", mprotect((void *)m, 2 * PG, RW | PROT_EXEC),
+	       "EACCES");
+	LAYOUT("neither changed", m, 2, "0-1 r--p, 1-2 r--s");
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0)
