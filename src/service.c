@@ -961,10 +961,13 @@ static int shmem_backed(const struct mapping *m)
 	       ((m->flags & MAPPING_SHARED) && (m->flags & MAPPING_ANON)) || file_on_shmem(m);
 }
 
-/* Two mappings of one file: inode numbers repeat across filesystems. */
+/*
+ * Two mappings of one file (the policy belongs to the inode, whichever
+ * open file or attach maps it): inode numbers repeat across filesystems.
+ */
 static int same_file(const struct mapping *a, const struct mapping *b)
 {
-	return a->backing.file_id == b->backing.file_id &&
+	return a->backing.inode == b->backing.inode &&
 	       a->backing.dev_major == b->backing.dev_major &&
 	       a->backing.dev_minor == b->backing.dev_minor;
 }

@@ -134,6 +134,12 @@ static int model_attach(struct tracee *tr, const struct shm_call *c, uint64_t ad
 	m.created_by = seq;
 	/* the kernel's mapping holds the whole segment: its size, in any namespace */
 	err = take_kernel_backing(tr, addr, &m, &end);
+	/*
+	 * Each attach is a struct file of its own on the segment: Linux
+	 * merges its pieces, and shmdt detaches them, by that file, not by
+	 * the segment (whose id the inode still is).
+	 */
+	m.backing.file_id = (1ull << 62) | seq;
 	m.end = end;
 	if (err == 0 && end <= addr)
 		err = -EINVAL;

@@ -185,6 +185,37 @@ int vm_space_follow_stack(struct vm_space *vm, pid_t pid)
 	return grew;
 }
 
+/*
+ * /proc shows which segment a System V mapping holds, not which attach
+ * (shmat) made it, which shmdt and merging go by: the pieces of fresh that
+ * the old model held as the same segment at the same offsets keep their
+ * attach. Each is put in again with it (and merged where Linux would).
+ */
+static void keep_attaches(struct address_space *fresh, const struct address_space *old)
+{
+	for (const struct mapping *o = as_first(old); o; o = as_next(old, o)) {
+		const struct mapping *f;
+		struct mapping piece;
+
+		if (o->kind != MAPPING_KIND_SHM)
+			continue;
+		f = as_lookup(fresh, o->start);
+		if (!f || f->kind != MAPPING_KIND_SHM || f->backing.inode != o->backing.inode ||
+		    f->offset + (o->start - f->start) != o->offset ||
+		    f->backing.file_id == o->backing.file_id)
+			continue;
+		piece = *f;
+		piece.offset = o->offset;
+		piece.start = o->start;
+		piece.end = o->end < f->end ? o->end : f->end;
+		piece.backing.file_id = o->backing.file_id;
+		/* f's own reference may go with f, which the insert replaces */
+		piece.backing.path = mapping_path_get(f->backing.path);
+		as_insert(fresh, &piece);
+		mapping_path_put(piece.backing.path);
+	}
+}
+
 /* Returns 0 or -errno. */
 int vm_space_resync(struct vm_space *vm, pid_t pid, uint64_t seq)
 {
@@ -199,6 +230,7 @@ int vm_space_resync(struct vm_space *vm, pid_t pid, uint64_t seq)
 	fresh.layout.brk_start = vm->as.layout.brk_start;
 	fresh.brk_current = vm->as.brk_current;
 	fresh.def_flags = vm->as.def_flags;
+	keep_attaches(&fresh, &vm->as);
 	as_destroy(&vm->as);
 	vm->as = fresh;
 	if (vm->stub && !vm->stub_refused)

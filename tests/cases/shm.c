@@ -103,6 +103,22 @@ int main(void)
 	EXPECT("glibc shmdt", shmdt((void *)b), "ok");
 	munmap((void *)res, 8 * PG);
 
+	/*
+	 * shmdt detaches what one shmat attached: another attach's page
+	 * moved next to it, at the offset the segment would have there, stays.
+	 */
+	b = EXPECT("shmat again", sys_shmat(id, 0, 0), "ok");
+	r = EXPECT("and again", sys_shmat(id, 0, 0), "ok");
+	EXPECT("unmap the first one's second page", munmap((void *)(b + PG), PG), "ok");
+	EXPECT("move the other's second page there",
+	       (long)mremap((void *)(r + PG), PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)(b + PG)),
+	       "ok");
+	EXPECT("shmdt the first", sys_shmdt(b), "ok");
+	CHECK("the moved page stays", !strcmp(perms(b), "hole") && !strcmp(perms(b + PG), "rw-s"));
+	EXPECT("shmdt the other", sys_shmdt(r), "ok");
+	CHECK("its moved page stays too (shmdt goes by address)", !strcmp(perms(b + PG), "rw-s"));
+	munmap((void *)(b + PG), PG);
+
 	EXPECT("shmctl IPC_RMID while attached", shmctl(id, IPC_RMID, NULL), "ok");
 	CHECK("the attached memory stays", ((char *)a)[PG] == 'z');
 	EXPECT("shmdt the last attach", sys_shmdt(a), "ok");
