@@ -110,28 +110,50 @@ static void apply_policy(struct address_space *as, uint64_t start, uint64_t next
 }
 
 /*
- * The first line's policy may be the task's own, shown for every VMA
- * without one: such lines are left alone, unless exact and it is "default".
+ * The policy a VMA without one of its own shows: the task's, which
+ * set_mempolicy (numactl) may have set. The stack's line tells it (a
+ * program hardly ever mbinds its stack), else the first line does (the
+ * lowest mapping, which may have a policy of its own, when that is one
+ * the fuzzer's low pages get). Leaves f at its start again.
+ */
+static void task_policy_text(FILE *f, char text[128])
+{
+	char line[1024], policy[128];
+	unsigned long long start;
+
+	text[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %127s", &start, policy) != 2)
+			continue;
+		if (!text[0] || strstr(line, " stack ") || strstr(line, " stack\n"))
+			snprintf(text, 128, "%s", policy);
+		if (strstr(line, " stack ") || strstr(line, " stack\n"))
+			break;
+	}
+	rewind(f);
+}
+
+/*
+ * A line showing the task's policy may be a VMA without one: such lines
+ * are left alone, unless exact and the task's is "default".
  */
 static int read_policies(pid_t pid, struct address_space *as, int exact)
 {
-	char path[64], line[1024], text[128], prev_text[128] = "", first_line[128] = "";
+	char path[64], line[1024], text[128], prev_text[128] = "", first_line[128];
 	unsigned long long start, prev_start = 0;
-	int have_prev = 0, take_first = 0;
+	int have_prev = 0, take_first;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
+	task_policy_text(f, first_line);
+	take_first = exact && strcmp(first_line, "default") == 0;
 	/* a line gives no end: each VMA is applied once the next one's start is known */
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%llx %127s", &start, text) != 2)
 			continue;
-		if (!first_line[0]) {
-			snprintf(first_line, sizeof(first_line), "%s", text);
-			take_first = exact && strcmp(first_line, "default") == 0;
-		}
 		if (have_prev && (take_first || strcmp(prev_text, first_line)))
 			apply_policy(as, prev_start, start, prev_text, exact);
 		prev_start = start;
@@ -156,7 +178,7 @@ int numa_maps_follow(pid_t pid, struct address_space *as)
 
 int numa_maps_verify(pid_t pid, const struct address_space *as, const char *what)
 {
-	char path[64], line[1024], kernel[128], model[128], first_line[128] = "";
+	char path[64], line[1024], kernel[128], model[128], first_line[128];
 	unsigned long long start;
 	int differ = 0;
 	FILE *f;
@@ -165,13 +187,12 @@ int numa_maps_verify(pid_t pid, const struct address_space *as, const char *what
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;	/* a kernel without NUMA */
+	task_policy_text(f, first_line);
 	while (!differ && fgets(line, sizeof(line), f)) {
 		const struct mapping *m;
 
 		if (sscanf(line, "%llx %127s", &start, kernel) != 2)
 			continue;
-		if (!first_line[0])
-			snprintf(first_line, sizeof(first_line), "%s", kernel);
 		m = as_lookup(as, start);
 		if (!m)
 			continue;
@@ -179,8 +200,8 @@ int numa_maps_verify(pid_t pid, const struct address_space *as, const char *what
 		/* numa_maps separates fields by spaces, and "prefer (many)" has one */
 		model[strcspn(model, " ")] = '\0';
 		/*
-		 * A mapping with no policy of its own shows the task's, which
-		 * set_mempolicy (numactl) may have set: the first line's.
+		 * A mapping with no policy of its own shows the task's
+		 * (task_policy_text).
 		 */
 		if (strcmp(model, kernel) == 0 ||
 		    (strcmp(model, "default") == 0 && strcmp(kernel, first_line) == 0))

@@ -117,7 +117,12 @@ static int file_on_shmem(const struct mapping *m)
 	if (m->kind == MAPPING_KIND_ANON || m->kind == MAPPING_KIND_MEMTRACE_STUB ||
 	    !m->backing.path || mapping_is_dev_zero(m))
 		return 0;
-	if (strncmp(m->backing.path->name, "/memfd:", 7) == 0)
+	/*
+	 * memfds, and the shmem file of shared anonymous memory and shared
+	 * /dev/zero, as a resync finds it by name (with no flag saying so)
+	 */
+	if (strncmp(m->backing.path->name, "/memfd:", 7) == 0 ||
+	    strcmp(m->backing.path->name, "/dev/zero (deleted)") == 0)
 		return 1;
 	for (unsigned i = 0; i < nknown && i < 16; i++)
 		if (known[i].major == m->backing.dev_major && known[i].minor == m->backing.dev_minor)
@@ -1038,7 +1043,7 @@ static void commit_mbind(struct tracee *tr, int64_t result)
 	share_policy(&tr->vm->as, start, start + len, &chg);
 	for (const struct mapping *m = as_find(&tr->vm->as, start); m && m->start < start + len;
 	     m = as_next(&tr->vm->as, m))
-		if (file_on_shmem(m))
+		if (shmem_backed(m))
 			tr->vm->file_policies = 1;
 }
 
