@@ -46,6 +46,7 @@ const struct trapped_syscall trapped_syscalls[] = {
 	  { ARG_IPC_CALL, ARG_SHMID, ARG_INT, ARG_ADDR, ARG_ADDR } },
 	/* flags is an unsigned long: all 64 bits count (ARG_SIZE, not ARG_INT) */
 	{ "mseal", BOTH, FAMILY_MSEAL, RET_INT, 3, { ARG_ADDR, ARG_SIZE, ARG_SIZE } },
+	{ "personality", BOTH, FAMILY_PERSONALITY, RET_HEX, 1, { ARG_HEX } },
 };
 
 const size_t trapped_syscalls_count = sizeof(trapped_syscalls) / sizeof(trapped_syscalls[0]);

@@ -20,6 +20,7 @@ enum arg_kind {
 	ARG_SIZE,		/* unsigned decimal */
 	ARG_INT,		/* signed decimal */
 	ARG_SHMID,		/* a System V segment's id: signed decimal; the kernel picks it */
+	ARG_HEX,		/* an unsigned int: hex */
 	ARG_FD,			/* signed decimal, -1 for none */
 	ARG_OFFSET,		/* hex byte offset */
 	ARG_PGOFFSET,		/* mmap2: offset in 4 KiB pages, printed as bytes */
@@ -41,6 +42,7 @@ enum arg_kind {
 enum ret_kind {
 	RET_INT,		/* 0 or a count */
 	RET_ADDR,		/* an address: hex */
+	RET_HEX,		/* an int: hex (personality's old persona) */
 };
 
 /* What a call does to the address space, for the dispatcher. */
@@ -58,6 +60,7 @@ enum syscall_family {
 	FAMILY_REMAP_FILE_PAGES,
 	FAMILY_SHM,		/* shmat, shmdt, i386 ipc(SHMAT/SHMDT) */
 	FAMILY_MSEAL,		/* mseal (Linux 6.10) */
+	FAMILY_PERSONALITY,	/* personality: READ_IMPLIES_EXEC changes what PROT_READ gives */
 };
 
 struct trapped_syscall {
@@ -87,6 +90,7 @@ static inline int arg_kind_is_c_int(enum arg_kind kind)
 	switch (kind) {
 	case ARG_INT:
 	case ARG_SHMID:
+	case ARG_HEX:
 	case ARG_FD:
 	case ARG_MADVICE:
 	case ARG_MSYNC_FLAGS:

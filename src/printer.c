@@ -58,6 +58,9 @@ static void format_arg(struct strbuf *sb, enum arg_kind kind, uint64_t v, enum a
 	case ARG_OFFSET:
 		sb_printf(sb, v ? "%#llx" : "%llu", (unsigned long long)v);
 		break;
+	case ARG_HEX:
+		sb_printf(sb, "%#x", (unsigned)v);
+		break;
 	case ARG_PGOFFSET:
 		sb_printf(sb, v ? "%#llx" : "%llu", (unsigned long long)(v << 12));
 		break;
@@ -134,6 +137,8 @@ static void format_result(struct strbuf *sb, const struct syscall_event *ev)
 	}
 	if (ev->row->ret == RET_ADDR)
 		sb_printf(sb, " = %#llx", (unsigned long long)ev->result);
+	else if (ev->row->ret == RET_HEX)
+		sb_printf(sb, " = %#x", (unsigned)ev->result);
 	else
 		sb_printf(sb, " = %lld", (long long)ev->result);
 }

@@ -256,6 +256,25 @@ int proc_vma_at(pid_t pid, uint64_t addr, uint64_t *start, uint64_t *end)
 	return err;
 }
 
+#define READ_IMPLIES_EXEC 0x0400000
+#define ADDR_LIMIT_3GB 0x8000000
+#define I386_TASK_SIZE_3GB 0xc0000000ull
+
+/* The task's personality (/proc/PID/personality, which its tracer may read), or 0. */
+static unsigned long proc_personality(pid_t pid)
+{
+	char path[64], *text;
+	unsigned long persona = 0;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/personality", (int)pid);
+	if (proc_read_file(path, &text, &len) < 0)
+		return 0;
+	persona = strtoul(text, NULL, 16);
+	free(text);
+	return persona;
+}
+
 /* Returns 0 or -errno. */
 int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_space *as)
 {
@@ -264,6 +283,7 @@ int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_sp
 	char exe_link[64], exe[4096];
 	ssize_t n;
 	uint64_t start_brk;
+	unsigned long persona;
 	int err;
 
 	snprintf(exe_link, sizeof(exe_link), "/proc/%d/exe", (int)pid);
@@ -282,9 +302,14 @@ int proc_maps_load(pid_t pid, enum as_arch arch, uint64_t seq, struct address_sp
 		return err;
 	as_layout_default(&layout, arch);
 	layout.brk_start = start_brk;
+	persona = proc_personality(pid);
+	/* linux32 --3gb: an i386 program's address space ends at 3 GiB */
+	if (arch == AS_ARCH_I386 && (persona & ADDR_LIMIT_3GB))
+		as_layout_end_at(&layout, I386_TASK_SIZE_3GB);
 	err = as_init(as, &layout);
 	if (err < 0)
 		goto out;
+	as->read_implies_exec = (persona & READ_IMPLIES_EXEC) != 0;
 	as_set_brk_start(as, start_brk);
 	for (size_t i = 0; i < maps.count; i++) {
 		const struct maps_entry *e = &maps.entries[i];

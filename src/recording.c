@@ -170,6 +170,7 @@ static void changed_range(const struct tracee *tr, uint64_t *lo, uint64_t *hi)
 		*hi = UINT64_MAX;
 		return;
 	case FAMILY_MSYNC:
+	case FAMILY_PERSONALITY:
 		return;
 	}
 }

@@ -24,6 +24,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -65,6 +66,7 @@
 			 MAP_HUGETLB)
 #define I386_NR_MMAP2 192
 #define MAP_TYPE_DROPPABLE 0x08	/* Linux 6.11's MAP_DROPPABLE, a value of the type field */
+#define READ_IMPLIES_EXEC 0x0400000	/* a personality flag */
 
 void internal_error(struct service *svc, const struct tracee *tr, const char *what,
 			   int64_t model, int64_t kernel)
@@ -177,6 +179,14 @@ static int file_path(struct vm_space *vm, const char *link, int fd, const struct
 	return 0;
 }
 
+/* Whether the file at path lies on a mount without exec rights. */
+static int on_noexec_mount(const char *path)
+{
+	struct statvfs fs;
+
+	return statvfs(path, &fs) == 0 && (fs.f_flag & ST_NOEXEC);
+}
+
 /* The model's mapping for an mmap the kernel is about to make. Returns 0 or -errno. */
 static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uint64_t prot,
 		      uint64_t flags, int fd, uint64_t off_bytes, uint64_t seq, struct mapping *m)
@@ -202,6 +212,9 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 		m->flags |= MAPPING_LOCKED;
 	if (flags & MAP_NORESERVE)
 		m->flags |= MAPPING_NORESERVE;
+	/* READ_IMPLIES_EXEC: do_mmap adds PROT_EXEC (not for a file on a noexec mount) */
+	if (tr->vm->as.read_implies_exec && (prot & PROT_READ))
+		m->prot |= PROT_EXEC;
 	if (flags & MAP_ANONYMOUS) {
 		m->flags |= MAPPING_ANON;
 		m->kind = MAPPING_KIND_ANON;
@@ -218,6 +231,8 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tr->tid, fd);
 	if (statx(AT_FDCWD, path, 0, STATX_INO | STATX_NLINK | STATX_MNT_ID, &st) < 0)
 		return -errno;
+	if ((m->prot & PROT_EXEC) && !(prot & PROT_EXEC) && on_noexec_mount(path))
+		m->prot &= ~PROT_EXEC;
 	err = file_path(tr->vm, path, fd, &st, &m->backing.path);
 	if (err < 0)
 		return err;
@@ -1262,6 +1277,11 @@ static void commit_call(struct service *svc, struct tracee *tr)
 		break;
 	case FAMILY_MSEAL:
 		commit_mseal(svc, tr, result);
+		break;
+	case FAMILY_PERSONALITY:
+		/* 0xffffffff only asks; anything else becomes the task's persona */
+		if (!syscall_result_is_error(result) && (uint32_t)ev->args[0] != 0xffffffffu)
+			tr->vm->as.read_implies_exec = (ev->args[0] & READ_IMPLIES_EXEC) != 0;
 		break;
 	}
 	follow_file_policies(tr);

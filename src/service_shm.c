@@ -125,7 +125,8 @@ static int model_attach(struct tracee *tr, const struct shm_call *c, uint64_t ad
 	memset(&m, 0, sizeof(m));
 	m.start = addr;
 	m.prot = c->flags & SHM_RDONLY ? PROT_READ : PROT_READ | PROT_WRITE;
-	if (c->flags & SHM_EXEC)
+	/* READ_IMPLIES_EXEC reaches shmat through do_mmap */
+	if ((c->flags & SHM_EXEC) || tr->vm->as.read_implies_exec)
 		m.prot |= PROT_EXEC;
 	/* do_shmat maps with VM_MAYEXEC always, VM_MAYWRITE unless read-only */
 	m.max_prot = PROT_READ | PROT_EXEC | (c->flags & SHM_RDONLY ? 0 : PROT_WRITE);

@@ -79,8 +79,11 @@ struct install {
 	int *status;
 };
 
-/* The model's view of one stub page, as the kernel shows it. Returns 0 or -errno. */
-static int page_proto(struct stub *st, int index, uint64_t seq)
+/*
+ * The model's view of one stub page, as the kernel shows it (under
+ * READ_IMPLIES_EXEC the data page is executable too). Returns 0 or -errno.
+ */
+static int page_proto(struct stub *st, int index, uint64_t seq, bool read_implies_exec)
 {
 	struct mapping *m = &st->pages[index];
 
@@ -88,6 +91,8 @@ static int page_proto(struct stub *st, int index, uint64_t seq)
 	m->start = st->address + index * STUB_PAGE;
 	m->end = m->start + STUB_PAGE;
 	m->prot = index == 0 ? PROT_READ | PROT_EXEC : PROT_READ | PROT_WRITE;
+	if (read_implies_exec)
+		m->prot |= PROT_EXEC;
 	m->max_prot = PROT_READ | PROT_WRITE | PROT_EXEC;
 	m->flags = MAPPING_SHARED | MAPPING_DONTFORK;
 	m->kind = MAPPING_KIND_MEMTRACE_STUB;
@@ -427,9 +432,9 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 	}
 	/* the model's view of the pages first: past map_in_task nothing may fail */
 	if (err == 0)
-		err = page_proto(in.st, 0, seq);
+		err = page_proto(in.st, 0, seq, vm->as.read_implies_exec);
 	if (err == 0)
-		err = page_proto(in.st, 1, seq);
+		err = page_proto(in.st, 1, seq, vm->as.read_implies_exec);
 	if (err == 0)
 		err = map_in_task(&in);
 	if (err < 0 && err != -ESRCH && err != -EINTR) {

@@ -13,15 +13,18 @@
 #define MIN_STACK_GAP    (128ULL << 20)
 #define DEFAULT_GUARD_GAP (256 * MM_PAGE_SIZE)
 
-void as_layout_default(struct as_layout *layout, enum as_arch arch)
+void as_layout_end_at(struct as_layout *layout, uint64_t task_size)
 {
-	uint64_t task_size = arch == AS_ARCH_I386 ? I386_TASK_SIZE : X86_64_TASK_SIZE;
-
 	layout->task_size = task_size;
-	layout->mmap_min_addr = 0x10000;
 	layout->mmap_base = task_size - MIN_STACK_GAP;
 	/* TASK_UNMAPPED_BASE is PAGE_ALIGN(task_size / 3). */
 	layout->mmap_legacy_base = mm_page_align(task_size / 3);
+}
+
+void as_layout_default(struct as_layout *layout, enum as_arch arch)
+{
+	as_layout_end_at(layout, arch == AS_ARCH_I386 ? I386_TASK_SIZE : X86_64_TASK_SIZE);
+	layout->mmap_min_addr = 0x10000;
 	layout->stack_guard_gap = DEFAULT_GUARD_GAP;
 	layout->max_map_count = 65530;
 	layout->brk_start = 0;
@@ -41,6 +44,7 @@ int as_init(struct address_space *as, const struct as_layout *layout)
 	as->layout = *layout;
 	as->brk_current = layout->brk_start;
 	as->def_flags = 0;
+	as->read_implies_exec = false;
 	as->gate_count = 0;
 	return 0;
 }

@@ -44,6 +44,11 @@ struct address_space {
 	struct as_layout layout;
 	uint64_t brk_current;      /* the break as last set, unaligned as Linux keeps it */
 	uint32_t def_flags;        /* MAPPING_* added to new brk memory (mlockall(MCL_FUTURE)) */
+	/* The READ_IMPLIES_EXEC personality (set at exec for i386 programs
+	 * without PT_GNU_STACK, or by personality(2)): PROT_READ brings
+	 * PROT_EXEC to mmap, to mprotect where the mapping may execute, and
+	 * to the heap. */
+	bool read_implies_exec;
 	/* How many MAPPING_KIND_VSYSCALL mappings the tree holds (Linux's gate
 	 * page is not a VMA and not in map_count).  Kept by the model: insert
 	 * the gate with as_insert, or leave it out; never adjust this. */
@@ -61,6 +66,10 @@ struct address_space {
  * rlimit plus the guard gap stays under that minimum).  Both use
  * mmap_min_addr 0x10000, a 256-page stack guard gap and max_map_count 65530. */
 void as_layout_default(struct as_layout *layout, enum as_arch arch);
+
+/* Ends user space at task_size (i386 under the ADDR_LIMIT_3GB personality:
+ * 0xc0000000), mmap_base and the legacy base following as above. */
+void as_layout_end_at(struct as_layout *layout, uint64_t task_size);
 
 /* Starts an empty model.  Returns 0, or -EINVAL for an inconsistent layout
  * (unaligned values, mmap_base above task_size, ...). */

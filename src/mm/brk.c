@@ -38,7 +38,8 @@ static int grow_heap(struct address_space *as, uint64_t old_aligned, uint64_t ne
 		.offset = old_aligned, /* anonymous vm_pgoff: the creation address */
 		.created_by = seq,
 		.flags = MAPPING_ANON | as->def_flags,
-		.prot = PROT_READ | PROT_WRITE,
+		/* VM_DATA_DEFAULT_FLAGS: executable under READ_IMPLIES_EXEC */
+		.prot = PROT_READ | PROT_WRITE | (as->read_implies_exec ? PROT_EXEC : 0),
 		.max_prot = PROT_READ | PROT_WRITE | PROT_EXEC,
 		.kind = MAPPING_KIND_HEAP,
 	};

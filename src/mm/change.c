@@ -8,6 +8,7 @@
 #include "change.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 
 #include "mm_internal.h"
 #include "seal.h"
@@ -22,6 +23,10 @@ static int decide(const struct as_change *chg, const struct mapping *m,
 	*proposed = *m;
 	if (chg->set_prot)
 		proposed->prot = chg->prot;
+	/* mprotect's rier: only where the mapping may execute (VM_MAYEXEC) */
+	if (chg->set_prot && chg->read_implies_exec && (chg->prot & PROT_READ) &&
+	    (m->max_prot & PROT_EXEC))
+		proposed->prot |= PROT_EXEC;
 	proposed->flags = (m->flags & ~chg->flags_clear) | chg->flags_set;
 	proposed->advice = (uint16_t)((m->advice & ~chg->advice_clear) | chg->advice_set);
 	if (chg->set_policy)
@@ -246,6 +251,7 @@ int as_protect(struct address_space *as, uint64_t start, uint64_t len, uint8_t p
 {
 	struct as_change chg = {
 		.holes = AS_HOLES_STOP, .set_prot = true, .prot = prot, .sealed = AS_SEALED_REFUSE,
+		.read_implies_exec = as->read_implies_exec,
 	};
 
 	return as_change_range(as, start, len, &chg, done_until);

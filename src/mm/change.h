@@ -41,6 +41,7 @@ struct as_change {
 	int hole_errno;             /* positive errno for unmapped parts; 0 means ENOMEM */
 	bool set_prot;
 	uint8_t prot;               /* new PROT_* when set_prot; beyond max_prot is EACCES */
+	bool read_implies_exec;     /* with set_prot: PROT_READ adds PROT_EXEC where max_prot has it */
 	uint32_t flags_clear;       /* MAPPING_* bits cleared, then ... */
 	uint32_t flags_set;         /* ... these set */
 	uint16_t advice_clear;      /* MAPPING_ADV_* bits cleared, then ... */

@@ -29,6 +29,7 @@ int as_fork(struct address_space *child, const struct address_space *parent)
 	child->brk_current = parent->brk_current;
 	/* mlockall(MCL_FUTURE) is not inherited either. */
 	child->def_flags = parent->def_flags & ~MAPPING_LOCK_MASK;
+	child->read_implies_exec = parent->read_implies_exec;
 	if (parent->tree.count == 0)
 		return 0;
 
