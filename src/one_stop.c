@@ -102,7 +102,7 @@ int one_stop_commit_at_entry(struct service *svc, struct tracee *tr)
 	struct syscall_event *ev = &tr->call;
 
 	/* numa_maps, read after a call that splits tmpfs memory, must see it done */
-	if (!svc->one_stop || !vm || vm->refs != 1 || vm->file_policies ||
+	if (!svc->one_stop || !vm || vm->refs != 1 || vm->file_policies || svc->shared_policies ||
 	    ev->arch != vm->arch || ev->row->family != FAMILY_MUNMAP || tr->plan.decided ||
 	    (vm->stub && may_touch_stub(vm->stub, ev)) ||
 	    as_unmap_verdict(&vm->as, ev->args[0], ev->args[1]) != 0 ||
@@ -164,6 +164,7 @@ static void finish_slot(struct stub *st, struct vm_space *vm, struct stub_slot *
 		what &= ~FINISH_PRINT;
 	memset(&t, 0, sizeof(t));
 	t.tid = slot->sc.tid;
+	t.read_implies_exec = slot->sc.read_implies_exec;
 	t.vm = vm;
 	t.linked = 1;
 	t.call = slot->sc.call;
@@ -330,6 +331,7 @@ int one_stop_make_stub(struct service *svc, struct tracee *tr, enum arch arch, i
 	/* beside other tasks, only while no other call is in flight or waiting */
 	if (vm->refs != 1 && (vm->in_flight_count || vm->waiting_head))
 		return 0;
+	vm->as.read_implies_exec = tr->read_implies_exec;
 	used = stub_install(vm, tr->tid, vm->arch, svc->seq, status, &err);
 	if (used < 0)
 		return used;

@@ -179,12 +179,31 @@ static int file_path(struct vm_space *vm, const char *link, int fd, const struct
 	return 0;
 }
 
-/* Whether the file at path lies on a mount without exec rights. */
-static int on_noexec_mount(const char *path)
+/*
+ * Whether the file st (at path, named name) may not be executed from:
+ * on a noexec mount (asked once per mount), or memfd_secret's memory,
+ * which its filesystem keeps from executing. Linux gives its mappings no
+ * VM_MAYEXEC.
+ */
+static int noexec_file(const char *path, const struct statx *st, const char *name)
 {
+	static struct { uint64_t mnt_id; int noexec; } known[16];
+	static unsigned nknown;
 	struct statvfs fs;
+	int noexec;
 
-	return statvfs(path, &fs) == 0 && (fs.f_flag & ST_NOEXEC);
+	if (strncmp(name, "/secretmem", 10) == 0)
+		return 1;
+	for (unsigned i = 0; (st->stx_mask & STATX_MNT_ID) && i < nknown && i < 16; i++)
+		if (known[i].mnt_id == st->stx_mnt_id)
+			return known[i].noexec;
+	noexec = statvfs(path, &fs) == 0 && (fs.f_flag & ST_NOEXEC);
+	if (st->stx_mask & STATX_MNT_ID) {
+		known[nknown % 16].mnt_id = st->stx_mnt_id;
+		known[nknown % 16].noexec = noexec;
+		nknown++;
+	}
+	return noexec;
 }
 
 /* The model's mapping for an mmap the kernel is about to make. Returns 0 or -errno. */
@@ -231,11 +250,13 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tr->tid, fd);
 	if (statx(AT_FDCWD, path, 0, STATX_INO | STATX_NLINK | STATX_MNT_ID, &st) < 0)
 		return -errno;
-	if ((m->prot & PROT_EXEC) && !(prot & PROT_EXEC) && on_noexec_mount(path))
-		m->prot &= ~PROT_EXEC;
 	err = file_path(tr->vm, path, fd, &st, &m->backing.path);
 	if (err < 0)
 		return err;
+	if (noexec_file(path, &st, m->backing.path->name)) {
+		m->max_prot &= ~PROT_EXEC;
+		m->prot &= (uint8_t)~PROT_EXEC | (prot & PROT_EXEC);
+	}
 	m->kind = MAPPING_KIND_FILE;
 	m->offset = off_bytes;
 	m->backing.dev_major = st.stx_dev_major;
@@ -397,6 +418,7 @@ int service_entry(struct service *svc, struct tracee *tr)
 	svc->seq++;
 	tr->plan.seq = svc->seq;
 	tr->plan.brk_before = tr->vm->as.brk_current;
+	tr->vm->as.read_implies_exec = tr->read_implies_exec;
 	if (entry_check(tr, &result) && skip_call(tr, result) == 0) {
 		tr->call.has_result = 1;
 		tr->call.result = result;
@@ -433,6 +455,7 @@ int service_prepare_late_commit(struct service *svc, struct tracee *tr)
 	if ((ev->row->family != FAMILY_MMAP && ev->row->family != FAMILY_OLD_MMAP) ||
 	    tr->plan.reserved)
 		return 0;
+	tr->vm->as.read_implies_exec = tr->read_implies_exec;
 	syscall_event_args(ev, a);
 	if (a[3] & MAP_ANONYMOUS)
 		return 0;
@@ -499,7 +522,7 @@ void service_reach(const struct service *svc, const struct tracee *tr, struct ca
 		reach->needs_idle_stub = 1;
 		return;
 	}
-	if (tr->vm->file_policies || ev->arch != tr->vm->arch)
+	if (tr->vm->file_policies || svc->shared_policies || ev->arch != tr->vm->arch)
 		return;
 	switch (ev->row->family) {
 	case FAMILY_MUNMAP:
@@ -900,8 +923,12 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		if (model <= 0)
 			break;
 		if (ev->args[2] & ~(7ull | 0x8 /* PROT_SEM: accepted, ignored */)) {
-			/* PROT_GROWSDOWN/GROWSUP: the kernel widens the range */
-			if (!syscall_result_is_error(result))
+			/*
+			 * PROT_GROWSDOWN/GROWSUP: the kernel widens the range,
+			 * and may fail past what it changed (ENOMEM, EACCES);
+			 * EINVAL (not a growsdown mapping) changes nothing.
+			 */
+			if (result != -EINVAL)
 				take_kernel_view(svc, tr, "PROT_GROWSDOWN/PROT_GROWSUP");
 			return;
 		}
@@ -918,7 +945,8 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		 * model may have changed mappings the kernel did not: take
 		 * its view.
 		 */
-		if (result == -EACCES && (ev->args[2] & PROT_EXEC)) {
+		if (result == -EACCES && ((ev->args[2] & PROT_EXEC) ||
+					  (tr->read_implies_exec && (ev->args[2] & PROT_READ)))) {
 			take_kernel_view(svc, tr, "PROT_EXEC refused by the kernel's policy");
 			return;
 		}
@@ -1027,7 +1055,7 @@ static void share_policy(struct address_space *as, uint64_t start, uint64_t end,
  * apply it around holes; a range with no mapping at all is EFAULT).
  * Nodes past 63 are not modelled.
  */
-static void commit_mbind(struct tracee *tr, int64_t result)
+static void commit_mbind(struct service *svc, struct tracee *tr, int64_t result)
 {
 	const uint64_t *a = tr->call.args;
 	struct mapping_policy policy = { 0 };
@@ -1059,7 +1087,7 @@ static void commit_mbind(struct tracee *tr, int64_t result)
 	for (const struct mapping *m = as_find(&tr->vm->as, start); m && m->start < start + len;
 	     m = as_next(&tr->vm->as, m))
 		if (shmem_backed(m))
-			tr->vm->file_policies = 1;
+			tr->vm->file_policies = svc->shared_policies = 1;
 }
 
 /*
@@ -1070,14 +1098,14 @@ static void commit_mbind(struct tracee *tr, int64_t result)
  * one in this address space, it takes the policies from numa_maps after
  * every call that may split or make mappings.
  */
-static void follow_file_policies(struct tracee *tr)
+static void follow_file_policies(const struct service *svc, struct tracee *tr)
 {
 	switch (tr->call.row->family) {
 	case FAMILY_MSYNC:
 	case FAMILY_BRK:
 		return;
 	default:
-		if (tr->vm->file_policies)
+		if (tr->vm->file_policies || svc->shared_policies)
 			numa_maps_follow(tr->tid, &tr->vm->as);
 	}
 }
@@ -1110,6 +1138,9 @@ static void commit_remap_file_pages(struct service *svc, struct tracee *tr, int6
 	m.end = start + size;
 	m.offset = a[3] << 12;
 	m.prot = old->prot;
+	/* the kernel redoes the mmap, READ_IMPLIES_EXEC and all (not where it may not execute) */
+	if (tr->read_implies_exec && (m.prot & PROT_READ) && (old->max_prot & PROT_EXEC))
+		m.prot |= PROT_EXEC;
 	m.max_prot = old->max_prot;
 	m.kind = old->kind;
 	m.flags = (old->flags & (MAPPING_SHARED | MAPPING_LOCKED | MAPPING_LOCKONFAULT)) |
@@ -1227,6 +1258,7 @@ static void commit_call(struct service *svc, struct tracee *tr)
 	int64_t result = ev->result;
 
 	follow_stack_below(tr);
+	tr->vm->as.read_implies_exec = tr->read_implies_exec;
 	switch (ev->row->family) {
 	case FAMILY_BRK: {
 		uint64_t model = tr->vm->as.brk_current;
@@ -1267,7 +1299,7 @@ static void commit_call(struct service *svc, struct tracee *tr)
 		/* no change to what /proc/PID/maps shows */
 		break;
 	case FAMILY_MBIND:
-		commit_mbind(tr, result);
+		commit_mbind(svc, tr, result);
 		break;
 	case FAMILY_SHM:
 		commit_shm(svc, tr, result);
@@ -1281,10 +1313,10 @@ static void commit_call(struct service *svc, struct tracee *tr)
 	case FAMILY_PERSONALITY:
 		/* 0xffffffff only asks; anything else becomes the task's persona */
 		if (!syscall_result_is_error(result) && (uint32_t)ev->args[0] != 0xffffffffu)
-			tr->vm->as.read_implies_exec = (ev->args[0] & READ_IMPLIES_EXEC) != 0;
+			tr->read_implies_exec = (ev->args[0] & READ_IMPLIES_EXEC) != 0;
 		break;
 	}
-	follow_file_policies(tr);
+	follow_file_policies(svc, tr);
 	if (svc->verify && !tr->vm->diverged) {
 		char what[sizeof(tr->vm->verify_due)];
 

@@ -18,6 +18,11 @@ struct service {
 	uint64_t seq;		/* events serviced so far: the model's created_by */
 	unsigned long problems;	/* internal errors and --verify differences */
 	/*
+	 * mbind set a policy in shared memory, which other processes map
+	 * too: from then on every address space follows numa_maps.
+	 */
+	int shared_policies;
+	/*
 	 * Replay: where the recording placed this call (0: it did not), asked
 	 * once per call at its entry. NULL when not replaying.
 	 */

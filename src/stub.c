@@ -76,6 +76,7 @@ uint64_t stub_issue(struct stub *st, struct tracee *tr, const uint64_t args[6], 
 	slot->printed = 0;
 	slot->order = st->issued++;
 	slot->sc.tid = tr->tid;
+	slot->sc.read_implies_exec = tr->read_implies_exec;
 	slot->sc.call = tr->call;
 	slot->sc.plan = tr->plan;
 	/* the stack's frame buffer goes with the call; the task takes the slot's old one */

@@ -48,6 +48,7 @@ enum stub_state {
 /* A call that went through a slot, as memtrace knew it at the entry stop. */
 struct stub_call {
 	pid_t tid;
+	int read_implies_exec;	/* the task's persona then (tracee.h) */
 	struct syscall_event call;
 	struct call_plan plan;
 	struct call_stack stack;

@@ -527,6 +527,7 @@ static void on_new_task(struct supervisor *sv, struct tracee *tr, int event)
 
 			if (tr->vm)
 				child->vm = shared ? vm_space_get(tr->vm) : vm_space_fork(tr->vm);
+			child->read_implies_exec = tr->read_implies_exec;
 			/*
 			 * Other threads' calls may have run before the fork or
 			 * not (one in flight when the kernel copied the address
@@ -566,6 +567,8 @@ static void attach_new_image(struct supervisor *sv, struct tracee *tr)
 	vm_space_put(tr->vm);
 	tr->vm = vm_space_from_exec(tr->tid, arch, sv->service.seq, &err);
 	tr->linked = 1;
+	/* what exec left the task's persona with, /proc told the model */
+	tr->read_implies_exec = tr->vm && tr->vm->as.read_implies_exec;
 	recording_exec(&sv->recording, tr);
 	if (!tr->vm)
 		errno_msg(-err, "[pid %d] cannot read the new program's address space; memtrace "

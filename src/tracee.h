@@ -71,6 +71,12 @@ struct tracee {
 	 */
 	int stub_turn;
 	int interrupted;		/* PTRACE_INTERRUPT sent; cleared at its next stop */
+	/*
+	 * Its READ_IMPLIES_EXEC personality: Linux keeps a persona per task
+	 * (inherited by clone and fork, set by exec and personality(2)); the
+	 * service hands it to the model for each of the task's calls.
+	 */
+	int read_implies_exec;
 };
 
 /* All traced tasks, by tid: an open-addressing hash table that grows. */

@@ -44,10 +44,11 @@ struct address_space {
 	struct as_layout layout;
 	uint64_t brk_current;      /* the break as last set, unaligned as Linux keeps it */
 	uint32_t def_flags;        /* MAPPING_* added to new brk memory (mlockall(MCL_FUTURE)) */
-	/* The READ_IMPLIES_EXEC personality (set at exec for i386 programs
-	 * without PT_GNU_STACK, or by personality(2)): PROT_READ brings
-	 * PROT_EXEC to mmap, to mprotect where the mapping may execute, and
-	 * to the heap. */
+	/* The READ_IMPLIES_EXEC personality of the task whose call the model
+	 * is carrying out (set at exec for i386 programs without PT_GNU_STACK,
+	 * or by personality(2); Linux keeps it per task, and the caller sets
+	 * it here before each call): PROT_READ brings PROT_EXEC to mmap, to
+	 * mprotect where the mapping may execute, and to the heap. */
 	bool read_implies_exec;
 	/* How many MAPPING_KIND_VSYSCALL mappings the tree holds (Linux's gate
 	 * page is not a VMA and not in map_count).  Kept by the model: insert

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -44,7 +45,8 @@ int main(void)
 {
 	static unsigned long node0[1] = { 1 }, none[1] = { 0 };
 	unsigned long maxnode = 8 * sizeof(unsigned long);
-	long a, r;
+	long a;
+	int r;
 
 	a = (long)mmap(NULL, 4 * PG, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (a == -1)
@@ -87,6 +89,16 @@ int main(void)
 		EXPECT_NUMA("over a hole", r, "ok");
 	EXPECT_NUMA("the hole alone", mbind(a + 2 * PG, PG, MPOL_DEFAULT, NULL, 0, 0), "EFAULT");
 	munmap((void *)a, 4 * PG);
+
+	/* shared memory's policy belongs to its file: a forked child's mbind shows here too */
+	a = (long)mmap(NULL, 4 * PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	fflush(stdout);
+	if (fork() == 0)
+		_exit(mbind(a, PG, MPOL_BIND, node0, maxnode, 0) == 0 || !numa ? 0 : 1);
+	wait(&r);
+	CHECK("a child's mbind on shared memory", WIFEXITED(r) && WEXITSTATUS(r) == 0);
+	EXPECT("then an mmap here (numa_maps shows the child's policy)",
+	       (long)mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), "ok");
 
 	fflush(stdout);
 	return failed;

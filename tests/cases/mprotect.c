@@ -114,6 +114,14 @@ int main(void)
 	EXPECT("pkey_mprotect over the hole", syscall(SYS_pkey_mprotect, a, 2 * PG, PROT_READ, -1), "ENOMEM");
 	munmap((void *)a, PG);
 
+	/* PROT_GROWSDOWN that fails at a hole has changed what came before it */
+	a = EXPECT("map 4 growsdown pages", mmap(NULL, 4 * PG, RW, ANON | MAP_GROWSDOWN, -1, 0), "ok");
+	munmap((void *)(a + 2 * PG), PG);
+	EXPECT("PROT_GROWSDOWN up to past the hole",
+	       sys_mprotect(a, 3 * PG, PROT_READ | PROT_EXEC | PROT_GROWSDOWN), "ENOMEM");
+	LAYOUT("the part below the hole changed", a, 4, "0-2 r-xp, 2-3 hole, 3-4 rw-p");
+	munmap((void *)a, 4 * PG);
+
 	fflush(stdout);
 	return failed;
 }

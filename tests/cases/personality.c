@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/shm.h>
 #include <unistd.h>
 
@@ -60,6 +62,14 @@ static void check_prot(const char *when, const char *x)
 	shmdt((void *)s);
 }
 
+/* A thread's personality is its own (Linux keeps one per task). */
+static void *set_in_thread(void *arg)
+{
+	(void)arg;
+	personality(personality(0xffffffff) | READ_IMPLIES_EXEC);
+	return NULL;
+}
+
 static void exec_self(const char *stage)
 {
 	fflush(stdout);
@@ -77,6 +87,24 @@ int main(int argc, char **argv)
 		check_prot("plain", "-");
 		EXPECT("personality(READ_IMPLIES_EXEC)", personality(persona | READ_IMPLIES_EXEC), "ok");
 		check_prot("READ_IMPLIES_EXEC", "x");
+		{
+			long s = (long)mmap(NULL, 2 * PG, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+			EXPECT("remap_file_pages", remap_file_pages((void *)(s + PG), PG, 0, 0, 0), "ok");
+			CHECK("the page it made is executable", !strcmp(perms(s + PG), "rwxs"));
+			munmap((void *)s, 2 * PG);
+		}
+		{
+			pthread_t t;
+			long a;
+
+			personality(persona);
+			if (pthread_create(&t, NULL, set_in_thread, NULL) || pthread_join(t, NULL))
+				return 1;
+			a = (long)mmap(NULL, PG, PROT_READ, ANON, -1, 0);
+			CHECK("a thread's READ_IMPLIES_EXEC is not the others'", !strcmp(perms(a), "r--p"));
+			personality(persona | READ_IMPLIES_EXEC);
+		}
 		exec_self("exec");
 	} else if (!strcmp(stage, "exec")) {
 		/* x86_64's exec drops it; i386's keeps it (or sets it: no PT_GNU_STACK) */
@@ -84,6 +112,16 @@ int main(int argc, char **argv)
 		check_prot("after exec", persona & READ_IMPLIES_EXEC ? "x" : "-");
 		EXPECT("personality without it", personality(persona & ~READ_IMPLIES_EXEC), "ok");
 		check_prot("without it again", "-");
+		/* under PR_SET_MDWE (6.3), the PROT_EXEC that PROT_READ implies is refused */
+		{
+			long r = (long)mmap(NULL, PG, PROT_READ, ANON, -1, 0);
+
+			personality((persona & ~READ_IMPLIES_EXEC) | READ_IMPLIES_EXEC);
+			if (prctl(65 /* PR_SET_MDWE */, 1, 0, 0, 0) == 0)
+				EXPECT("mprotect PROT_READ under PR_SET_MDWE",
+				       mprotect((void *)r, PG, PROT_READ), "EACCES");
+			personality(persona & ~READ_IMPLIES_EXEC);
+		}
 #ifdef __i386__
 		EXPECT("personality(ADDR_LIMIT_3GB)", personality(persona & ~READ_IMPLIES_EXEC) |
 		       personality((persona & ~READ_IMPLIES_EXEC) | ADDR_LIMIT_3GB), "ok");
