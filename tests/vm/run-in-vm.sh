@@ -23,6 +23,10 @@
 #   MEMTRACE_VM_KERNEL  boot this kernel (bzImage or PVH vmlinux) instead of
 #                       Debian's linux-image-amd64 ...
 #   MEMTRACE_VM_MODULES ... with virtio*.ko from this dir (else slow serial)
+#   MEMTRACE_VM_SUITE   take linux-image-amd64 from this Debian suite of
+#                       deb.debian.org instead of the system's sources (e.g.
+#                       bookworm-backports, for a newer kernel); its package
+#                       lists live in the cache, apart from the system's
 #   MEMTRACE_VM_ACCEL   qemu accelerator(s), e.g. "tcg" or "kvm:tcg"
 #                       (default: kvm:tcg if /dev/kvm is usable, else tcg)
 #   MEMTRACE_VM_CPU     qemu -cpu model (default max)
@@ -116,16 +120,40 @@ vmod_path() {  # MODULE VER: path of MODULE inside the kernel .deb
     esac
 }
 
+# apt_opts: what apt-get and apt-cache are given: nothing, or for
+# MEMTRACE_VM_SUITE a sources list and package lists of its own in the cache
+# (fetched once a day; no root needed).
+apt_opts=()
+suite_tag=
+if [ -n "${MEMTRACE_VM_SUITE:-}" ]; then
+    suite_tag=-$MEMTRACE_VM_SUITE
+    suite_dir=$cache/apt$suite_tag
+    apt_opts=(-o "Dir::Etc::sourcelist=$suite_dir/sources.list" -o Dir::Etc::sourceparts=/dev/null
+              -o "Dir::State::Lists=$suite_dir/lists" -o "Dir::Cache=$suite_dir/cache"
+              -o Debug::NoLocking=1)
+fi
+suite_lists() {
+    [ -n "$suite_tag" ] || return 0
+    mkdir -p "$suite_dir/lists/partial" "$suite_dir/cache/archives/partial" 2>/dev/null ||
+        skip "cannot create $suite_dir"
+    echo "deb http://deb.debian.org/debian $MEMTRACE_VM_SUITE main" >"$suite_dir/sources.list"
+    if [ -z "$(find "$suite_dir/lists" -name '*_Packages' -mmin -1440 2>/dev/null)" ]; then
+        apt-get -q "${apt_opts[@]}" update >"$suite_dir/update.log" 2>&1 ||
+            { tail -n 3 "$suite_dir/update.log" >&2; skip "cannot fetch $MEMTRACE_VM_SUITE's package lists"; }
+    fi
+}
+
 # resolve_pkg: set pkg to the image package linux-image-amd64 depends on.
 # apt-cache takes >1 s when apt keeps no binary cache (Docker images), so the
 # answer is remembered for a day.
 resolve_pkg() {
-    local namefile=$cache/linux-image.pkg tmp
+    local namefile=$cache/linux-image$suite_tag.pkg tmp
     pkg=
     if [ -s "$namefile" ] && [ -n "$(find "$namefile" -mmin -1440 2>/dev/null)" ]; then
         pkg=$(cat "$namefile"); return 0
     fi
-    pkg=$(LC_ALL=C apt-cache depends linux-image-amd64 2>/dev/null |
+    suite_lists
+    pkg=$(LC_ALL=C apt-cache "${apt_opts[@]}" depends linux-image-amd64 2>/dev/null |
           awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }') || pkg=
     if [ -n "$pkg" ]; then
         if mkdir -p "$cache" 2>/dev/null && tmp=$(mktemp "$cache/.pkg.XXXXXX" 2>/dev/null); then
@@ -146,9 +174,10 @@ download_kernel() {
     dl=$(mktemp -d "$cache/.download.XXXXXX") || skip "cannot write to kernel cache dir $cache"
     log=$dl/apt.log
     echo "$prog: downloading $pkg into $cache (once)" >&2
-    if ! (cd "$dl" && apt-get download "$pkg") >"$log" 2>&1; then
+    if ! (cd "$dl" && apt-get "${apt_opts[@]}" download "$pkg") >"$log" 2>&1; then
         # Stale package lists are the usual cause; refreshing needs root.
-        (apt-get update && cd "$dl" && apt-get download "$pkg") >>"$log" 2>&1 ||
+        (apt-get "${apt_opts[@]}" update && cd "$dl" && apt-get "${apt_opts[@]}" download "$pkg") \
+            >>"$log" 2>&1 ||
             { tail -n 5 "$log" >&2; skip "cannot download $pkg with apt-get"; }
     fi
     for deb in "$dl"/*.deb; do break; done
@@ -203,6 +232,8 @@ get_kernel() {
     resolve_pkg
     if [ -n "$pkg" ]; then
         ver=${pkg#linux-image-}
+    elif [ -n "$suite_tag" ]; then
+        skip "cannot resolve linux-image-amd64 in $MEMTRACE_VM_SUITE"
     else
         # No apt metadata at all (offline box): use the newest cached kernel.
         ver=$(cd "$cache" 2>/dev/null && ls -1 vmlinuz-* 2>/dev/null | sort -V | tail -n 1) || ver=
