@@ -28,8 +28,9 @@
  * more than twice the least it could have (the ski-rental rule). A program
  * with an interpreter makes a dozen calls or more loading its libraries
  * (/bin/true 13, python3 -c 'import json' 50): the stub is made at its
- * first. Below about twenty calls that costs this VM more than it saves
- * (0.3 ms on /bin/true); above, it saves about 35 us a call.
+ * first. What that costs and saves depends on the machine's load: on the
+ * benchmark VM it cost 0.3 ms and saved 35 us a call one day, 0.6-1.0 ms
+ * and 22 us another (break-even at 20 calls, or 60); docs/PERFORMANCE.md.
  */
 #define CALLS_BEFORE_STUB 8
 
