@@ -24,7 +24,6 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -179,33 +178,6 @@ static int file_path(struct vm_space *vm, const char *link, int fd, const struct
 	return 0;
 }
 
-/*
- * Whether the file st (at path, named name) may not be executed from:
- * on a noexec mount (asked once per mount), or memfd_secret's memory,
- * which its filesystem keeps from executing. Linux gives its mappings no
- * VM_MAYEXEC.
- */
-static int noexec_file(const char *path, const struct statx *st, const char *name)
-{
-	static struct { uint64_t mnt_id; int noexec; } known[16];
-	static unsigned nknown;
-	struct statvfs fs;
-	int noexec;
-
-	if (strncmp(name, "/secretmem", 10) == 0)
-		return 1;
-	for (unsigned i = 0; (st->stx_mask & STATX_MNT_ID) && i < nknown && i < 16; i++)
-		if (known[i].mnt_id == st->stx_mnt_id)
-			return known[i].noexec;
-	noexec = statvfs(path, &fs) == 0 && (fs.f_flag & ST_NOEXEC);
-	if (st->stx_mask & STATX_MNT_ID) {
-		known[nknown % 16].mnt_id = st->stx_mnt_id;
-		known[nknown % 16].noexec = noexec;
-		nknown++;
-	}
-	return noexec;
-}
-
 /* The model's mapping for an mmap the kernel is about to make. Returns 0 or -errno. */
 static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uint64_t prot,
 		      uint64_t flags, int fd, uint64_t off_bytes, uint64_t seq, struct mapping *m)
@@ -231,7 +203,10 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 		m->flags |= MAPPING_LOCKED;
 	if (flags & MAP_NORESERVE)
 		m->flags |= MAPPING_NORESERVE;
-	/* READ_IMPLIES_EXEC: do_mmap adds PROT_EXEC (not for a file on a noexec mount) */
+	/*
+	 * READ_IMPLIES_EXEC: do_mmap adds PROT_EXEC, except for a file that
+	 * may not be executed (commit_mmap asks the kernel: rie_noexec)
+	 */
 	if (tr->vm->as.read_implies_exec && (prot & PROT_READ))
 		m->prot |= PROT_EXEC;
 	if (flags & MAP_ANONYMOUS) {
@@ -253,10 +228,6 @@ static int mmap_proto(const struct tracee *tr, uint64_t start, uint64_t len, uin
 	err = file_path(tr->vm, path, fd, &st, &m->backing.path);
 	if (err < 0)
 		return err;
-	if (noexec_file(path, &st, m->backing.path->name)) {
-		m->max_prot &= ~PROT_EXEC;
-		m->prot &= (uint8_t)~PROT_EXEC | (prot & PROT_EXEC);
-	}
 	m->kind = MAPPING_KIND_FILE;
 	m->offset = off_bytes;
 	m->backing.dev_major = st.stx_dev_major;
@@ -331,6 +302,9 @@ static void plan_mmap(struct service *svc, struct tracee *tr)
 		return;
 	if (mmap_proto(tr, chosen, len, a[2], a[3], (int)a[4], off_bytes, svc->seq, &proto) < 0)
 		return;	/* a bad fd: the kernel says EBADF */
+	/* io_uring's rings refuse any address they are given (EINVAL): the kernel places them */
+	if (proto.backing.path && strcmp(proto.backing.path->name, "anon_inode:[io_uring]") == 0)
+		goto out;
 	if (begin_rewrite(tr, &regs) < 0)
 		goto out;
 	if (old_mmap)
@@ -406,6 +380,8 @@ static int skip_call(struct tracee *tr, int64_t result)
 	return 0;
 }
 
+static void plan_mbind(struct service *svc, struct tracee *tr);
+
 int service_entry(struct service *svc, struct tracee *tr)
 {
 	int64_t result;
@@ -437,6 +413,9 @@ int service_entry(struct service *svc, struct tracee *tr)
 		break;
 	case FAMILY_SHM:
 		plan_shm(svc, tr);
+		break;
+	case FAMILY_MBIND:
+		plan_mbind(svc, tr);
 		break;
 	default:
 		break;
@@ -649,6 +628,38 @@ static void take_file_policy(struct tracee *tr, const struct mapping *m)
 		numa_maps_apply(tr->tid, &tr->vm->as);
 }
 
+/*
+ * Under READ_IMPLIES_EXEC a file mapping gets PROT_EXEC unless the file may
+ * not be executed, which takes more than its mount's noexec flag to tell
+ * (memfd_secret, anonymous inodes since 6.15, mounts changed meanwhile):
+ * the kernel's line for it says. Such a mapping may never execute.
+ */
+static void rie_noexec(struct tracee *tr, const uint64_t a[6], int64_t addr)
+{
+	const struct mapping *m;
+	struct maps_entry e;
+	struct mapping fixed;
+	char name[4096];
+
+	if (!tr->read_implies_exec || (a[3] & MAP_ANONYMOUS) || !(a[2] & PROT_READ) ||
+	    (a[2] & PROT_EXEC) || !(m = as_lookup(&tr->vm->as, (uint64_t)addr)) ||
+	    !(m->prot & PROT_EXEC) || proc_maps_entry_at(tr->tid, (uint64_t)addr, &e, name,
+							  sizeof(name)) < 0 ||
+	    (e.prot & PROT_EXEC))
+		return;
+	fixed = *m;
+	fixed.start = (uint64_t)addr;
+	fixed.end = (uint64_t)addr + mm_page_align(a[1]) < m->end ? (uint64_t)addr + mm_page_align(a[1])
+								 : m->end;
+	fixed.offset = m->offset + ((uint64_t)addr - m->start);
+	fixed.prot &= (uint8_t)~PROT_EXEC;
+	fixed.max_prot &= (uint8_t)~PROT_EXEC;
+	/* m's reference may go with m, which the insert replaces */
+	fixed.backing.path = mapping_path_get(m->backing.path);
+	as_insert(&tr->vm->as, &fixed);
+	mapping_path_put(fixed.backing.path);
+}
+
 static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 {
 	struct syscall_event *ev = &tr->call;
@@ -684,6 +695,7 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 
 		if (r && !kernel_backed(a[3], r)) {
 			take_file_policy(tr, r);
+			rie_noexec(tr, a, result);
 			return;
 		}
 	}
@@ -717,6 +729,7 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 	else
 		take_file_policy(tr, &proto);
 	mapping_path_put(proto.backing.path);
+	rie_noexec(tr, a, result);
 }
 
 /*
@@ -1048,6 +1061,22 @@ static void share_policy(struct address_space *as, uint64_t start, uint64_t end,
 	/* applied once the walk is over: a change may split and merge mappings */
 	for (size_t i = 0; i < n; i++)
 		as_change_range(as, others[i].start, others[i].end - others[i].start, chg, NULL);
+}
+
+/*
+ * An mbind on shared memory: from its entry on, every address space
+ * follows numa_maps, since another process's calls may be committed after
+ * the kernel ran this one and before memtrace sees its exit.
+ */
+static void plan_mbind(struct service *svc, struct tracee *tr)
+{
+	uint64_t start = tr->call.args[0] & MM_PAGE_MASK;
+	uint64_t end = start + mm_page_align(tr->call.args[1] + (tr->call.args[0] & ~MM_PAGE_MASK));
+
+	for (const struct mapping *m = as_find(&tr->vm->as, start); m && m->start < end;
+	     m = as_next(&tr->vm->as, m))
+		if (shmem_backed(m))
+			tr->vm->file_policies = svc->shared_policies = 1;
 }
 
 /*

@@ -149,6 +149,20 @@ static bool next_run(const struct maps_entry *list, size_t count, size_t *index,
 	return true;
 }
 
+/*
+ * Whether name (the model's) is kernel's (the kernel's), or is it but for
+ * the " (deleted)" the kernel adds once the file is unlinked, which the
+ * model cannot see.
+ */
+static bool same_name(const char *name, const char *kernel)
+{
+	static const char deleted[] = " (deleted)";
+	size_t len = strlen(name);
+
+	return strcmp(name, kernel) == 0 ||
+	       (strncmp(name, kernel, len) == 0 && strcmp(kernel + len, deleted) == 0);
+}
+
 static const char *attribute_difference(const struct maps_entry *a, const struct maps_entry *b)
 {
 	if (a->prot != b->prot)
@@ -161,7 +175,7 @@ static const char *attribute_difference(const struct maps_entry *a, const struct
 		return "device";
 	if (a->inode != b->inode)
 		return "inode";
-	if (strcmp(a->name, b->name) != 0)
+	if (!same_name(a->name, b->name))
 		return "name";
 	if (a->end != b->end)
 		return "end";

@@ -60,7 +60,8 @@ struct maps_difference {
 	struct maps_entry second;  /* start == end when a list has none */
 };
 
-/* Compares two sorted lists after coalescing each (without changing them).
+/* Compares two sorted lists after coalescing each (without changing them);
+ * second's name may add " (deleted)" to first's (a file unlinked since).
  * Returns 0 when they describe the same memory, 1 when they differ (*diff
  * then describes the first difference), -EINVAL when a list is unsorted or
  * overlapping. */

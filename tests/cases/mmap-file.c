@@ -124,6 +124,12 @@ int main(void)
 	CHECK("/dev/zero maps zeroes", all_bytes(r, 2 * PG, 0));
 	munmap((void *)r, 2 * PG);
 
+	/* a file unlinked while mapped ("... (deleted)" in maps) */
+	r = EXPECT("map the file again", mm(0, PG, PROT_READ, MAP_PRIVATE, rw, 0), "ok");
+	EXPECT("unlink it", unlink("data"), "ok");
+	EXPECT("mprotect the mapping after", mprotect((void *)r, PG, PROT_NONE), "ok");
+	munmap((void *)r, PG);
+
 	fflush(stdout);
 	return failed;
 }
