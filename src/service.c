@@ -919,6 +919,17 @@ static void add_madvise_page_checks(struct as_change *chg, int advice)
 	}
 }
 
+/* Whether [start, start + len) holds a mapping with a file behind it (any name). */
+static int range_has_file_memory(const struct address_space *as, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + mm_page_align(len);
+
+	for (const struct mapping *m = as_find(as, start); m && m->start < end; m = as_next(as, m))
+		if (m->backing.path)
+			return 1;
+	return 0;
+}
+
 static void commit_change(struct service *svc, struct tracee *tr, int64_t result)
 {
 	struct address_space *as = &tr->vm->as;
@@ -961,6 +972,18 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 		if (result == -EACCES && ((ev->args[2] & PROT_EXEC) ||
 					  (tr->read_implies_exec && (ev->args[2] & PROT_READ)))) {
 			take_kernel_view(svc, tr, "PROT_EXEC refused by the kernel's policy");
+			return;
+		}
+		/*
+		 * The PROT_EXEC READ_IMPLIES_EXEC adds depends on VM_MAYEXEC,
+		 * which a file's mount or filesystem may deny in ways the
+		 * model only learns from the kernel: ask it where file memory
+		 * was in the range.
+		 */
+		if (model == 0 && result == 0 && tr->read_implies_exec &&
+		    (ev->args[2] & (PROT_READ | PROT_EXEC)) == PROT_READ &&
+		    range_has_file_memory(as, ev->args[0], ev->args[1])) {
+			take_kernel_view(svc, tr, "READ_IMPLIES_EXEC over file memory");
 			return;
 		}
 		break;
@@ -1132,6 +1155,9 @@ static void follow_file_policies(const struct service *svc, struct tracee *tr)
 	switch (tr->call.row->family) {
 	case FAMILY_MSYNC:
 	case FAMILY_BRK:
+		/* they split nothing of this address space's; another process may have */
+		if (svc->shared_policies)
+			numa_maps_follow(tr->tid, &tr->vm->as);
 		return;
 	default:
 		if (tr->vm->file_policies || svc->shared_policies)
@@ -1150,6 +1176,7 @@ static void commit_remap_file_pages(struct service *svc, struct tracee *tr, int6
 	uint64_t start = a[0] & MM_PAGE_MASK, size = a[1] & MM_PAGE_MASK;
 	const struct mapping *old = as_lookup(&tr->vm->as, start);
 	struct mapping m;
+	uint8_t old_prot = 0;
 
 	if (result != 0 || !old) {
 		if (result == 0)
@@ -1166,13 +1193,15 @@ static void commit_remap_file_pages(struct service *svc, struct tracee *tr, int6
 	m.start = start;
 	m.end = start + size;
 	m.offset = a[3] << 12;
+	old_prot = old->prot;
 	m.prot = old->prot;
 	/* the kernel redoes the mmap, READ_IMPLIES_EXEC and all (not where it may not execute) */
 	if (tr->read_implies_exec && (m.prot & PROT_READ) && (old->max_prot & PROT_EXEC))
 		m.prot |= PROT_EXEC;
 	m.max_prot = old->max_prot;
 	m.kind = old->kind;
-	m.flags = (old->flags & (MAPPING_SHARED | MAPPING_LOCKED | MAPPING_LOCKONFAULT)) |
+	/* MAPPING_ANON says what backs it (shared anonymous memory's file), not a vm_flag */
+	m.flags = (old->flags & (MAPPING_SHARED | MAPPING_ANON | MAPPING_LOCKED | MAPPING_LOCKONFAULT)) |
 		  tr->vm->as.def_flags;
 	m.backing = old->backing;
 	m.backing.path = mapping_path_get(old->backing.path);
@@ -1180,6 +1209,9 @@ static void commit_remap_file_pages(struct service *svc, struct tracee *tr, int6
 	if (as_insert(&tr->vm->as, &m) < 0)
 		internal_error(svc, tr, "remap_file_pages on the model", -ENOMEM, result);
 	mapping_path_put(m.backing.path);
+	/* whether the file may execute, the kernel knows (see commit_change) */
+	if (m.prot & PROT_EXEC & ~old_prot)
+		take_kernel_view(svc, tr, "READ_IMPLIES_EXEC over file memory");
 }
 
 /*
@@ -1219,6 +1251,12 @@ static void follow_stack_below(struct tracee *tr)
 /* --verify: the model of tr's address space against /proc/PID/maps. */
 static void verify_vm(struct service *svc, struct tracee *tr, const char *what)
 {
+	/*
+	 * Policies another process may set in shared memory at any time are
+	 * followed, not foreseen: follow them from as near the check as can be.
+	 */
+	if (svc->shared_policies)
+		numa_maps_follow(tr->tid, &tr->vm->as);
 	if (proc_maps_verify(tr->tid, &tr->vm->as, what) != 1)
 		return;
 	svc->problems++;

@@ -186,28 +186,36 @@ int vm_space_follow_stack(struct vm_space *vm, pid_t pid)
 }
 
 /*
- * /proc shows which segment a System V mapping holds, not which attach
- * (shmat) made it, which shmdt and merging go by: the pieces of fresh that
- * the old model held as the same segment at the same offsets keep their
- * attach. Each is put in again with it (and merged where Linux would).
+ * What /proc does not show of a named mapping, the model kept: its kind
+ * (a library or a file mmap; System V memory), whether it is anonymous
+ * memory with a kernel file behind it (shared anonymous memory, huge
+ * pages: "/dev/zero (deleted)"), and which open file or attach maps it,
+ * which shmdt and merging go by. The pieces of fresh that the old model
+ * held with the same backing at the same offsets keep all three; each is
+ * put in again with them (and merged where Linux would).
  */
-static void keep_attaches(struct address_space *fresh, const struct address_space *old)
+static void keep_hidden_attributes(struct address_space *fresh, const struct address_space *old)
 {
 	for (const struct mapping *o = as_first(old); o; o = as_next(old, o)) {
 		const struct mapping *f;
 		struct mapping piece;
 
-		if (o->kind != MAPPING_KIND_SHM)
+		if (!o->backing.path || o->kind == MAPPING_KIND_MEMTRACE_STUB)
 			continue;
 		f = as_lookup(fresh, o->start);
-		if (!f || f->kind != MAPPING_KIND_SHM || f->backing.inode != o->backing.inode ||
+		if (!f || !f->backing.path || f->backing.inode != o->backing.inode ||
+		    f->backing.dev_major != o->backing.dev_major ||
+		    f->backing.dev_minor != o->backing.dev_minor ||
 		    f->offset + (o->start - f->start) != o->offset ||
-		    f->backing.file_id == o->backing.file_id)
+		    (f->kind == o->kind && f->backing.file_id == o->backing.file_id &&
+		     (f->flags & MAPPING_ANON) == (o->flags & MAPPING_ANON)))
 			continue;
 		piece = *f;
 		piece.offset = o->offset;
 		piece.start = o->start;
 		piece.end = o->end < f->end ? o->end : f->end;
+		piece.kind = o->kind;
+		piece.flags = (f->flags & ~MAPPING_ANON) | (o->flags & MAPPING_ANON);
 		piece.backing.file_id = o->backing.file_id;
 		/* f's own reference may go with f, which the insert replaces */
 		piece.backing.path = mapping_path_get(f->backing.path);
@@ -230,7 +238,7 @@ int vm_space_resync(struct vm_space *vm, pid_t pid, uint64_t seq)
 	fresh.layout.brk_start = vm->as.layout.brk_start;
 	fresh.brk_current = vm->as.brk_current;
 	fresh.def_flags = vm->as.def_flags;
-	keep_attaches(&fresh, &vm->as);
+	keep_hidden_attributes(&fresh, &vm->as);
 	as_destroy(&vm->as);
 	vm->as = fresh;
 	if (vm->stub && !vm->stub_refused)

@@ -321,12 +321,12 @@ int as_insert(struct address_space *as, const struct mapping *proto)
 	if (err)
 		return err;
 
-	/* Linux's vm_pgoff for anonymous memory: the page number at creation
-	 * for private mappings, 0 for shared ones (a fresh shmem file) and for
-	 * those with a name (a fresh hugetlbfs file). */
-	if (placed.flags & MAPPING_ANON)
-		placed.offset = (placed.flags & MAPPING_SHARED) || placed.backing.path ? 0
-										: placed.start;
+	/* Linux's vm_pgoff for private anonymous memory: the page number at
+	 * creation. Anonymous memory with a file of the kernel's behind it
+	 * (shared: shmem; huge pages: hugetlbfs) has the offset in that file
+	 * the caller gives: 0 for a fresh mapping. */
+	if ((placed.flags & MAPPING_ANON) && !(placed.flags & MAPPING_SHARED) && !placed.backing.path)
+		placed.offset = placed.start;
 	if (next && next->map.start < placed.end) {
 		as_carve(as, placed.start, placed.end, &reserve);
 		as_place(as, &placed, &reserve);

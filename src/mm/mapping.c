@@ -77,13 +77,23 @@ const char *mapping_kind_name(enum mapping_kind kind)
 	return kind_lookup(kind)->name;
 }
 
+/* The name's length without the " (deleted)" an unlinked file's name gets. */
+static size_t undeleted_len(const struct mapping_path *p)
+{
+	static const char deleted[] = " (deleted)";
+	size_t d = sizeof(deleted) - 1;
+
+	return p->len >= d && memcmp(p->name + p->len - d, deleted, d) == 0 ? p->len - d : p->len;
+}
+
+/* One file's names: a mapping made after an unlink has the suffix, an older one not. */
 static bool same_path(const struct mapping_path *a, const struct mapping_path *b)
 {
 	if (a == b)
 		return true;
 	if (!a || !b)
 		return false;
-	return a->len == b->len && memcmp(a->name, b->name, a->len) == 0;
+	return undeleted_len(a) == undeleted_len(b) && memcmp(a->name, b->name, undeleted_len(a)) == 0;
 }
 
 static bool same_policy(const struct mapping_policy *a, const struct mapping_policy *b)

@@ -108,12 +108,29 @@ int maps_parse_line(char *line, struct maps_entry *e)
 }
 
 /* Could /proc/PID/maps show lower and upper as one line? */
+/*
+ * Whether two names are one file's: the kernel adds " (deleted)" once it
+ * is unlinked, which the model cannot see, and a mapping made after the
+ * unlink has it from the start.
+ */
+static bool names_alike(const char *a, const char *b)
+{
+	static const char deleted[] = " (deleted)";
+	size_t la = strlen(a), lb = strlen(b), d = sizeof(deleted) - 1;
+
+	if (la >= d && strcmp(a + la - d, deleted) == 0)
+		la -= d;
+	if (lb >= d && strcmp(b + lb - d, deleted) == 0)
+		lb -= d;
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
 static bool entries_join(const struct maps_entry *lower, const struct maps_entry *upper)
 {
 	if (lower->end != upper->start || lower->prot != upper->prot ||
 	    lower->shared != upper->shared || lower->dev_major != upper->dev_major ||
 	    lower->dev_minor != upper->dev_minor || lower->inode != upper->inode ||
-	    strcmp(lower->name, upper->name) != 0)
+	    !names_alike(lower->name, upper->name))
 		return false;
 	/* Anonymous memory prints offset 0 everywhere. */
 	if (lower->inode == 0 && lower->offset == 0 && upper->offset == 0)
@@ -149,20 +166,6 @@ static bool next_run(const struct maps_entry *list, size_t count, size_t *index,
 	return true;
 }
 
-/*
- * Whether name (the model's) is kernel's (the kernel's), or is it but for
- * the " (deleted)" the kernel adds once the file is unlinked, which the
- * model cannot see.
- */
-static bool same_name(const char *name, const char *kernel)
-{
-	static const char deleted[] = " (deleted)";
-	size_t len = strlen(name);
-
-	return strcmp(name, kernel) == 0 ||
-	       (strncmp(name, kernel, len) == 0 && strcmp(kernel + len, deleted) == 0);
-}
-
 static const char *attribute_difference(const struct maps_entry *a, const struct maps_entry *b)
 {
 	if (a->prot != b->prot)
@@ -175,7 +178,7 @@ static const char *attribute_difference(const struct maps_entry *a, const struct
 		return "device";
 	if (a->inode != b->inode)
 		return "inode";
-	if (!same_name(a->name, b->name))
+	if (!names_alike(a->name, b->name))
 		return "name";
 	if (a->end != b->end)
 		return "end";

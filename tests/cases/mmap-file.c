@@ -125,10 +125,16 @@ int main(void)
 	munmap((void *)r, 2 * PG);
 
 	/* a file unlinked while mapped ("... (deleted)" in maps) */
-	r = EXPECT("map the file again", mm(0, PG, PROT_READ, MAP_PRIVATE, rw, 0), "ok");
+	r = EXPECT("map the file's second page again", mm(0, PG, PROT_READ, MAP_SHARED, rw, PG), "ok");
 	EXPECT("unlink it", unlink("data"), "ok");
 	EXPECT("mprotect the mapping after", mprotect((void *)r, PG, PROT_NONE), "ok");
-	munmap((void *)r, PG);
+	EXPECT("mprotect it back", mprotect((void *)r, PG, PROT_READ), "ok");
+	munmap((void *)(r - PG), PG);
+	/* mapped after the unlink, its name has " (deleted)": one VMA with the other */
+	EXPECT("map its first page below it",
+	       mm(r - PG, PG, PROT_READ, MAP_SHARED | MAP_FIXED, rw, 0), "ok");
+	CHECK("one mapping", vmas(r - PG, 2) == 1);
+	munmap((void *)(r - PG), 2 * PG);
 
 	fflush(stdout);
 	return failed;

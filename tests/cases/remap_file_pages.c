@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "maps.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 
@@ -82,6 +83,14 @@ int main(void)
 	PAGES("pages", m, 3, "CDa");
 	munmap((void *)m, 3 * PG);
 	munmap((void *)p, 4 * PG);
+
+	/* shared anonymous memory: a page remapped at its own offset joins its neighbours again */
+	m = (long)mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	EXPECT("remap_file_pages of shared anonymous memory, same offset",
+	       rfp(m + PG, PG, 0, 1, 0), "ok");
+	CHECK("one mapping again", vmas(m, 3) == 1);
+	EXPECT("remap_file_pages over all of it", rfp(m, 3 * PG, 0, 0, 0), "ok");
+	munmap((void *)m, 3 * PG);
 
 	fflush(stdout);
 	return failed;
