@@ -275,6 +275,16 @@ static int wants_stub_range(const struct vm_space *vm, const struct syscall_even
 		return a[1] && stub_overlaps(vm->stub, a[0], a[1]);
 	if (ev->row->family != FAMILY_MMAP && ev->row->family != FAMILY_OLD_MMAP)
 		return 0;
+	/* huge pages: the length rounds up to one (2 MiB, or what MAP_HUGE_* says) */
+	if ((a[3] & MAP_HUGETLB) && a[1]) {
+		unsigned shift = (unsigned)(a[3] >> 26) & 0x3f;
+		uint64_t huge = 1ull << (shift ? shift : 21);
+
+		a[1] = (a[1] + huge - 1) & ~(huge - 1);
+	}
+	/* MAP_FIXED_NOREPLACE takes even address 0 as it is */
+	if (a[3] & MAP_FIXED_NOREPLACE)
+		return a[1] && stub_overlaps(vm->stub, a[0], a[1]);
 	return !(a[3] & MAP_FIXED) && a[0] && a[1] && stub_overlaps(vm->stub, a[0], a[1]);
 }
 
