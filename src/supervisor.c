@@ -154,12 +154,16 @@ static void finish_stub_call(void *ctx, struct tracee *t, unsigned what)
 /* Finishes what tr's address space has pending, as when allows. */
 static void settle(struct supervisor *sv, struct tracee *tr, enum settle_when when)
 {
-	if (when == SETTLE_AT_STOP)
-		service_verify_due(&sv->service, tr);
-	else if (when == SETTLE_GONE && tr->vm && tr->vm->refs == 1)
+	if (when == SETTLE_GONE && tr->vm && tr->vm->refs == 1)
 		tr->vm->verify_due[0] = 0;	/* the address space it was to be checked in is gone */
 	one_stop_settle(&sv->service, tr->vm, when, when == SETTLE_IDLE ? 0 : tr->tid,
 			finish_stub_call, sv);
+	/*
+	 * A check that waited runs once the calls the kernel has run since are
+	 * in the model too: the task's own, through the stub, have.
+	 */
+	if (when == SETTLE_AT_STOP)
+		service_verify_due(&sv->service, tr);
 	/* stopped or gone, the task is out of its stub call, whatever became of it */
 	if (when != SETTLE_IDLE) {
 		end_stub_turn(tr);
