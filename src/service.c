@@ -105,7 +105,6 @@ int service_send_registers(struct tracee *tr, uint64_t ip)
 	return rc < 0 ? -errno : 0;
 }
 
-/* A mapping of /dev/zero: private ones are anonymous memory to the kernel. */
 /* A mapping of a file on tmpfs (or a memfd): shmem keeps mbind's policy in the file. */
 static int file_on_shmem(const struct mapping *m)
 {
