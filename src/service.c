@@ -1106,7 +1106,7 @@ static void plan_mbind(struct service *svc, struct tracee *tr)
  * apply it around holes; a range with no mapping at all is EFAULT).
  * Nodes past 63 are not modelled.
  */
-static void commit_mbind(struct service *svc, struct tracee *tr, int64_t result)
+static void commit_mbind(struct tracee *tr, int64_t result)
 {
 	const uint64_t *a = tr->call.args;
 	struct mapping_policy policy = { 0 };
@@ -1135,10 +1135,6 @@ static void commit_mbind(struct service *svc, struct tracee *tr, int64_t result)
 	len = mm_page_align(a[1] + (a[0] & ~MM_PAGE_MASK));
 	as_change_range(&tr->vm->as, start, len, &chg, NULL);
 	share_policy(&tr->vm->as, start, start + len, &chg);
-	for (const struct mapping *m = as_find(&tr->vm->as, start); m && m->start < start + len;
-	     m = as_next(&tr->vm->as, m))
-		if (shmem_backed(m))
-			tr->vm->file_policies = svc->shared_policies = 1;
 }
 
 /*
@@ -1151,17 +1147,11 @@ static void commit_mbind(struct service *svc, struct tracee *tr, int64_t result)
  */
 static void follow_file_policies(const struct service *svc, struct tracee *tr)
 {
-	switch (tr->call.row->family) {
-	case FAMILY_MSYNC:
-	case FAMILY_BRK:
-		/* they split nothing of this address space's; another process may have */
-		if (svc->shared_policies)
-			numa_maps_follow(tr->tid, &tr->vm->as);
-		return;
-	default:
-		if (tr->vm->file_policies || svc->shared_policies)
-			numa_maps_follow(tr->tid, &tr->vm->as);
-	}
+	/* msync and brk split nothing of this address space's; another process may have */
+	int may_split = tr->call.row->family != FAMILY_MSYNC && tr->call.row->family != FAMILY_BRK;
+
+	if (svc->shared_policies || (may_split && tr->vm->file_policies))
+		numa_maps_follow(tr->tid, &tr->vm->as);
 }
 
 /*
@@ -1365,7 +1355,7 @@ static void commit_call(struct service *svc, struct tracee *tr)
 		/* no change to what /proc/PID/maps shows */
 		break;
 	case FAMILY_MBIND:
-		commit_mbind(svc, tr, result);
+		commit_mbind(tr, result);
 		break;
 	case FAMILY_SHM:
 		commit_shm(svc, tr, result);
