@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -256,8 +257,6 @@ int proc_vma_at(pid_t pid, uint64_t addr, uint64_t *start, uint64_t *end)
 	return err;
 }
 
-#define READ_IMPLIES_EXEC 0x0400000
-#define ADDR_LIMIT_3GB 0x8000000
 #define I386_TASK_SIZE_3GB 0xc0000000ull
 
 /* The task's personality (/proc/PID/personality, which its tracer may read), or 0. */

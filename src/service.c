@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -65,7 +66,6 @@
 			 MAP_HUGETLB)
 #define I386_NR_MMAP2 192
 #define MAP_TYPE_DROPPABLE 0x08	/* Linux 6.11's MAP_DROPPABLE, a value of the type field */
-#define READ_IMPLIES_EXEC 0x0400000	/* a personality flag */
 
 void internal_error(struct service *svc, const struct tracee *tr, const char *what,
 			   int64_t model, int64_t kernel)
