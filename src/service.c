@@ -653,10 +653,7 @@ static void rie_noexec(struct tracee *tr, const uint64_t a[6], int64_t addr)
 	fixed.offset = m->offset + ((uint64_t)addr - m->start);
 	fixed.prot &= (uint8_t)~PROT_EXEC;
 	fixed.max_prot &= (uint8_t)~PROT_EXEC;
-	/* m's reference may go with m, which the insert replaces */
-	fixed.backing.path = mapping_path_get(m->backing.path);
 	as_insert(&tr->vm->as, &fixed);
-	mapping_path_put(fixed.backing.path);
 }
 
 static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
@@ -755,9 +752,7 @@ static void take_moved_offset(struct tracee *tr, uint64_t addr, uint64_t len)
 	proto.start = addr;
 	proto.end = addr + len;
 	proto.offset = offset;
-	proto.backing.path = mapping_path_get(m->backing.path);
 	as_insert(as, &proto);
-	mapping_path_put(proto.backing.path);
 }
 
 static void commit_mremap(struct service *svc, struct tracee *tr, int64_t result)
@@ -1193,11 +1188,9 @@ static void commit_remap_file_pages(struct service *svc, struct tracee *tr, int6
 	m.flags = (old->flags & (MAPPING_SHARED | MAPPING_ANON | MAPPING_LOCKED | MAPPING_LOCKONFAULT)) |
 		  tr->vm->as.def_flags;
 	m.backing = old->backing;
-	m.backing.path = mapping_path_get(old->backing.path);
 	m.created_by = svc->seq;
 	if (as_insert(&tr->vm->as, &m) < 0)
 		internal_error(svc, tr, "remap_file_pages on the model", -ENOMEM, result);
-	mapping_path_put(m.backing.path);
 	/* whether the file may execute, the kernel knows (see commit_change) */
 	if (m.prot & PROT_EXEC & ~old_prot)
 		take_kernel_view(svc, tr, "READ_IMPLIES_EXEC over file memory");

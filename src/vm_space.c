@@ -217,10 +217,7 @@ static void keep_hidden_attributes(struct address_space *fresh, const struct add
 		piece.kind = o->kind;
 		piece.flags = (f->flags & ~MAPPING_ANON) | (o->flags & MAPPING_ANON);
 		piece.backing.file_id = o->backing.file_id;
-		/* f's own reference may go with f, which the insert replaces */
-		piece.backing.path = mapping_path_get(f->backing.path);
 		as_insert(fresh, &piece);
-		mapping_path_put(piece.backing.path);
 	}
 }
 

@@ -328,8 +328,12 @@ int as_insert(struct address_space *as, const struct mapping *proto)
 	if ((placed.flags & MAPPING_ANON) && !(placed.flags & MAPPING_SHARED) && !placed.backing.path)
 		placed.offset = placed.start;
 	if (next && next->map.start < placed.end) {
+		/* Held across the carve: proto may borrow the path of a mapping
+		 * it replaces (a piece of one, redone with other attributes). */
+		mapping_path_get(placed.backing.path);
 		as_carve(as, placed.start, placed.end, &reserve);
 		as_place(as, &placed, &reserve);
+		mapping_path_put(placed.backing.path);
 	} else {
 		/* The range is free already: next is its successor. */
 		as_place_before(as, &placed, &reserve, next);

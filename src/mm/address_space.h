@@ -125,7 +125,8 @@ int as_get_unmapped_area(const struct address_space *as, uint64_t hint, uint64_t
 
 /* Maps proto's [start, end) with its attributes, replacing whatever overlaps
  * (MAP_FIXED: partial overlaps are split), then merges with compatible
- * neighbours.  The model takes its own reference on proto's path.  For
+ * neighbours.  The model takes its own reference on proto's path, which may
+ * be borrowed from a mapping the insert replaces.  For
  * private anonymous memory the offset is set as Linux sets vm_pgoff (start);
  * memory with a kernel file behind it keeps proto's (0 when fresh).  Linux's map-count rules (do_mmap, then munmap's split check):
  * -ENOMEM when map_count > max_map_count, or == max_map_count and the range
