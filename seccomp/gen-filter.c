@@ -125,11 +125,12 @@ fail:
 /*
  * Puts in front of the n instructions at insns (room for PREFIX_MAX more)
  * a test for each row tested by its own number: five instructions that
- * fall through to the next test, or to libseccomp's filter. Returns how
- * many instructions insns holds now.
+ * fall through to the next test, or to libseccomp's filter; *n becomes
+ * how many instructions insns holds. Returns 0, or -E2BIG when the tests
+ * need more room (a row left out would go untrapped).
  */
 #define PREFIX_MAX (5 * 2 * 8)
-static size_t prefix_own_numbers(struct sock_filter *insns, size_t n)
+static int prefix_own_numbers(struct sock_filter *insns, size_t *n)
 {
 	struct sock_filter prefix[PREFIX_MAX];
 	size_t len = 0;
@@ -145,15 +146,17 @@ static size_t prefix_own_numbers(struct sock_filter *insns, size_t n)
 				BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | (unsigned)i),
 			};
 
-			if (!(row->arches & arches[a].trap_bit) || !by_own_number(row, a) ||
-			    len + 5 > PREFIX_MAX)
+			if (!(row->arches & arches[a].trap_bit) || !by_own_number(row, a))
 				continue;
+			if (len + 5 > PREFIX_MAX)
+				return -E2BIG;
 			memcpy(prefix + len, test, sizeof(test));
 			len += 5;
 		}
-	memmove(insns + len, insns, n * sizeof(*insns));
+	memmove(insns + len, insns, *n * sizeof(*insns));
 	memcpy(insns, prefix, len * sizeof(*insns));
-	return n + len;
+	*n += len;
+	return 0;
 }
 
 /* Builds the filter into *insns (malloc'ed), *len instructions. Returns 0 or -errno. */
@@ -202,8 +205,12 @@ static int build_filter(struct sock_filter **insns, size_t *len)
 		*insns = NULL;
 		goto out;
 	}
-	*len = prefix_own_numbers(*insns, size / sizeof(struct sock_filter));
-	err = 0;
+	*len = size / sizeof(struct sock_filter);
+	err = prefix_own_numbers(*insns, len);
+	if (err < 0) {
+		free(*insns);
+		*insns = NULL;
+	}
 out:
 	if (fd >= 0)
 		close(fd);
