@@ -969,6 +969,15 @@ static void commit_change(struct service *svc, struct tracee *tr, int64_t result
 			return;
 		}
 		/*
+		 * Private memory made writable becomes data: RLIMIT_DATA and
+		 * the commit limit may refuse it (ENOMEM), mapping by
+		 * mapping, after the ones below it changed.
+		 */
+		if (result == -ENOMEM && (ev->args[2] & PROT_WRITE) && model != result) {
+			take_kernel_view(svc, tr, "memory made writable refused by the kernel's limits");
+			return;
+		}
+		/*
 		 * The PROT_EXEC READ_IMPLIES_EXEC adds depends on VM_MAYEXEC,
 		 * which a file's mount or filesystem may deny in ways the
 		 * model only learns from the kernel: ask it where file memory

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ int main(void)
 #ifndef __i386__
 	unsigned long top = ~0UL & ~(PG - 1);
 #endif
+	struct rlimit data, low;
 	long a, g, r;
 	int fd, ro;
 
@@ -120,6 +122,30 @@ int main(void)
 	EXPECT("PROT_GROWSDOWN up to past the hole",
 	       sys_mprotect(a, 3 * PG, PROT_READ | PROT_EXEC | PROT_GROWSDOWN), "ENOMEM");
 	LAYOUT("the part below the hole changed", a, 4, "0-2 r-xp, 2-3 hole, 3-4 rw-p");
+	munmap((void *)a, 4 * PG);
+
+	/*
+	 * Private memory made writable becomes data, held to RLIMIT_DATA (a
+	 * limit of 0 would be Linux's Valgrind exception: one page). Read-only
+	 * memory is not data. Printed once the limit is back: printf may
+	 * allocate.
+	 */
+	a = EXPECT("map 4 pages PROT_NONE", mmap(NULL, 4 * PG, PROT_NONE, ANON, -1, 0), "ok");
+	getrlimit(RLIMIT_DATA, &data);
+	low.rlim_cur = PG;
+	low.rlim_max = data.rlim_max;
+	if (setrlimit(RLIMIT_DATA, &low) == 0) {
+		long writable = sys_mprotect(a, 4 * PG, RW);
+		int writable_errno = errno;
+		long readable = sys_mprotect(a, 4 * PG, PROT_READ);
+
+		setrlimit(RLIMIT_DATA, &data);
+		errno = writable_errno;
+		EXPECT("under RLIMIT_DATA of a page, mprotect 4 pages writable", writable, "ENOMEM");
+		EXPECT("... but readable", readable, "ok");
+		LAYOUT("the pages are read-only", a, 4, "0-4 r--p");
+	}
+	EXPECT("with the limit back, mprotect them writable", sys_mprotect(a, 4 * PG, RW), "ok");
 	munmap((void *)a, 4 * PG);
 
 	fflush(stdout);
