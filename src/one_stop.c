@@ -83,34 +83,123 @@ uint64_t one_stop_issue(struct service *svc, struct tracee *tr)
 }
 
 /*
- * Whether every mapping in [start, start + len) is plain memory: anonymous
- * (not hugetlb, which refuses unaligned cuts, nor a special mapping, which
- * Linux 6.15 may seal) or the heap.
+ * Plain memory: anonymous (not hugetlb, which refuses unaligned cuts, nor a
+ * special mapping, which Linux 6.15 may seal) or the heap.
  */
+static int plain(const struct mapping *m)
+{
+	return (m->kind == MAPPING_KIND_ANON && !m->backing.path) || m->kind == MAPPING_KIND_HEAP;
+}
+
+/* Whether every mapping in [start, start + len) is plain memory. */
 static int plain_memory(const struct address_space *as, uint64_t start, uint64_t len)
 {
 	uint64_t end = start + mm_page_align(len);
 
 	for (const struct mapping *m = as_find(as, start); m && m->start < end; m = as_next(as, m))
-		if (!(m->kind == MAPPING_KIND_ANON && !m->backing.path) && m->kind != MAPPING_KIND_HEAP)
+		if (!plain(m))
 			return 0;
 	return 1;
+}
+
+/*
+ * mprotect: the model decides where no mapping in the range gains
+ * PROT_EXEC (PR_SET_MDWE, which memtrace does not see set, and an LSM's
+ * execmem rule may refuse that) or PROT_WRITE (private memory made
+ * writable becomes data: RLIMIT_DATA, which the program may change
+ * unseen, and the commit limit may refuse it), and, on a program's or a
+ * library's file pages, where protection is only dropped (RELRO): then no
+ * file's or filesystem's rule applies either.
+ */
+static int protect_is_models(struct tracee *tr)
+{
+	const struct address_space *as = &tr->vm->as;
+	const uint64_t *a = tr->call.args;
+	uint64_t prot = a[2], end = a[0] + mm_page_align(a[1]);
+
+	if (strcmp(tr->call.row->name, "mprotect") || (prot & ~7ull) || tr->read_implies_exec ||
+	    service_change_verdict(tr) != 0)
+		return 0;
+	for (const struct mapping *m = as_find(as, a[0]); m && m->start < end; m = as_next(as, m)) {
+		int image = m->kind == MAPPING_KIND_EXE || m->kind == MAPPING_KIND_LIB;
+
+		if ((m->flags & (MAPPING_SHARED | MAPPING_GROWSDOWN)) ||
+		    (prot & (PROT_WRITE | PROT_EXEC) & ~(uint64_t)m->prot) ||
+		    (!plain(m) && !(image && !(prot & ~(uint64_t)m->prot))))
+			return 0;
+	}
+	return 1;
+}
+
+/* madvise: advice whose only failures the model knows, on private plain memory. */
+static int advice_is_models(struct tracee *tr)
+{
+	static const int advice[] = {
+		MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_DONTNEED, MADV_FREE,
+		MADV_DONTFORK, MADV_DOFORK, MADV_DONTDUMP, MADV_DODUMP, MADV_WIPEONFORK,
+		MADV_KEEPONFORK,
+	};
+	const struct address_space *as = &tr->vm->as;
+	const uint64_t *a = tr->call.args;
+	uint64_t end = a[0] + mm_page_align(a[1]);
+	size_t i;
+
+	for (i = 0; i < sizeof(advice) / sizeof(advice[0]) && advice[i] != (int)a[2]; i++)
+		;
+	if (i == sizeof(advice) / sizeof(advice[0]) || (a[2] >> 32) || !plain_memory(as, a[0], a[1]))
+		return 0;
+	for (const struct mapping *m = as_find(as, a[0]); m && m->start < end; m = as_next(as, m))
+		if (m->flags & (MAPPING_SHARED | MAPPING_GROWSDOWN))
+			return 0;
+	return service_change_verdict(tr) == 0;
+}
+
+/*
+ * brk: a request below the heap's start only asks, and the answer is the
+ * break. Any other is held to RLIMIT_DATA first, even one that shrinks the
+ * heap, and the program may change that limit unseen: the kernel's to judge.
+ */
+static int brk_is_models(struct tracee *tr, int64_t *result)
+{
+	const struct address_space *as = &tr->vm->as;
+	uint64_t requested = tr->call.args[0];
+
+	*result = (int64_t)(as->brk_current & arch_infos[tr->call.arch].word_mask);
+	return requested < as->layout.brk_start || mm_page_align(requested) < requested;
 }
 
 int one_stop_commit_at_entry(struct service *svc, struct tracee *tr)
 {
 	struct vm_space *vm = tr->vm;
 	struct syscall_event *ev = &tr->call;
+	int64_t result = 0;
+	int models;
 
 	/* numa_maps, read after a call that splits tmpfs memory, must see it done */
 	if (!svc->one_stop || !vm || vm->refs != 1 || vm->file_policies || svc->shared_policies ||
-	    ev->arch != vm->arch || ev->row->family != FAMILY_MUNMAP || tr->plan.decided ||
-	    (vm->stub && may_touch_stub(vm->stub, ev)) ||
-	    as_unmap_verdict(&vm->as, ev->args[0], ev->args[1]) != 0 ||
-	    !plain_memory(&vm->as, ev->args[0], ev->args[1]))
+	    ev->arch != vm->arch || tr->plan.decided || (vm->stub && may_touch_stub(vm->stub, ev)))
+		return 0;
+	switch (ev->row->family) {
+	case FAMILY_MUNMAP:
+		models = as_unmap_verdict(&vm->as, ev->args[0], ev->args[1]) == 0 &&
+			 plain_memory(&vm->as, ev->args[0], ev->args[1]);
+		break;
+	case FAMILY_MPROTECT:
+		models = protect_is_models(tr);
+		break;
+	case FAMILY_MADVISE:
+		models = advice_is_models(tr);
+		break;
+	case FAMILY_BRK:
+		models = brk_is_models(tr, &result);
+		break;
+	default:
+		models = 0;
+	}
+	if (!models)
 		return 0;
 	ev->has_result = 1;
-	ev->result = 0;
+	ev->result = result;
 	tr->plan.before_the_kernel = 1;
 	service_exit(svc, tr);
 	return 1;

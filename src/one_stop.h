@@ -46,13 +46,16 @@ uint64_t one_stop_issue(struct service *svc, struct tracee *tr);
 
 /*
  * At the seccomp stop, once service_entry left tr's call to the kernel:
- * commits a call whose result is the model's alone (a munmap of plain
- * anonymous memory or heap, whose only failures, EINVAL and the map count,
- * the model knows) before the kernel
- * runs it, where no other task can come in between. Its result is not read
- * back; --verify checks the model at the task's next stop
- * (service_verify_due). Returns 1 when it did: the task is to be
- * resumed with PTRACE_CONT, its call over for memtrace.
+ * commits a call whose result is the model's alone before the kernel runs
+ * it, where no other task can come in between: a munmap, an mprotect that
+ * gains neither PROT_WRITE nor PROT_EXEC, or some madvise advice, on plain
+ * anonymous memory or heap (an mprotect that only drops protection on an
+ * image's pages too), and a brk below the heap, which only asks. The
+ * model knows every way these can fail; the kernel's limits and policies
+ * do not apply to them. The result is not read back; --verify checks the
+ * model at the task's next stop (service_verify_due). Returns 1 when it
+ * did: the task is to be resumed with PTRACE_CONT, its call over for
+ * memtrace.
  */
 int one_stop_commit_at_entry(struct service *svc, struct tracee *tr);
 

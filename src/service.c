@@ -913,6 +913,23 @@ static void add_madvise_page_checks(struct as_change *chg, int advice)
 	}
 }
 
+int service_change_verdict(const struct tracee *tr)
+{
+	const struct syscall_event *ev = &tr->call;
+	struct as_change chg;
+	int err;
+
+	if (ev->row->family == FAMILY_MPROTECT) {
+		as_change_for_mprotect(&chg, ev->args[2] & 7, tr->read_implies_exec);
+	} else {
+		err = as_change_for_madvise(&chg, (int)ev->args[2]);
+		if (err)
+			return err;
+		add_madvise_page_checks(&chg, (int)ev->args[2]);
+	}
+	return as_change_verdict(&tr->vm->as, ev->args[0], ev->args[1], &chg);
+}
+
 /* Whether [start, start + len) holds a mapping with a file behind it (any name). */
 static int range_has_file_memory(const struct address_space *as, uint64_t start, uint64_t len)
 {

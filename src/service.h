@@ -68,6 +68,12 @@ void service_verify_due(struct service *svc, struct tracee *tr);
  */
 void service_reach(const struct service *svc, const struct tracee *tr, struct call_reach *reach);
 
+/*
+ * What the model says of tr's mprotect or madvise, as its exit would
+ * commit it, changing nothing: 0 or -errno.
+ */
+int service_change_verdict(const struct tracee *tr);
+
 /* Drops what the call's plan holds, for a call whose exit is never serviced. */
 void service_discard(struct tracee *tr);
 

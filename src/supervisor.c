@@ -280,6 +280,8 @@ static int start_call(struct supervisor *sv, struct tracee *tr)
 	}
 	int decided = service_entry(&sv->service, tr) ||
 		      one_stop_commit_at_entry(&sv->service, tr);
+
+	sv->calls_at_entry += decided;
 	uint64_t slot = decided ? 0 : one_stop_issue(&sv->service, tr);
 
 	/* ESRCH: killed meanwhile; its exit finishes the call */
@@ -864,6 +866,7 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 		error_msg("%lu internal error(s) or --verify difference(s): see above",
 			  sv->service.problems);
 	/* injected calls (the stub's making) stop without passing here */
-	debug_msg("%lu calls trapped, %lu stops", sv->calls_seen, sv->stops_seen);
+	debug_msg("%lu calls trapped, %lu stops, %lu finished at entry", sv->calls_seen,
+		  sv->stops_seen, sv->calls_at_entry);
 	return final_status(sv);
 }

@@ -20,7 +20,7 @@ struct supervisor {
 	const char *record_path;	/* --record FILE, or NULL (see record/record.h) */
 	struct recording recording;
 	int ticking;		/* the idle tick runs (stub calls, gathered trace lines) */
-	unsigned long calls_seen, stops_seen;	/* for -d's closing line */
+	unsigned long calls_seen, stops_seen, calls_at_entry;	/* for -d's closing line */
 };
 
 /*

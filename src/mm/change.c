@@ -193,6 +193,44 @@ static void apply_attributes(struct address_space *as, struct mm_node *node,
 	mm_tree_refresh(&as->tree, node);
 }
 
+/* The checks before anything changes: the arguments, then the plan and the
+ * map count.  Returns 0 with *plan and *end filled, 1 for a successful no-op
+ * (len 0), or -errno. */
+static int plan_checked(const struct address_space *as, uint64_t start, uint64_t len,
+			const struct as_change *chg, struct change_plan *plan, uint64_t *end)
+{
+	int err;
+
+	if (!mm_page_aligned(start))
+		return -EINVAL;
+	if (len == 0)
+		return 1;
+	len = mm_page_align(len);
+	*end = start + len;
+	if (len == 0 || *end < start)
+		return -EINVAL;
+	err = plan_change(as, start, *end, chg, plan);
+	if (err)
+		return err;
+	if (as_map_count(as) + (size_t)plan->counted_splits > as->layout.max_map_count)
+		return -ENOMEM;
+	return 0;
+}
+
+int as_change_verdict(const struct address_space *as, uint64_t start, uint64_t len,
+		      const struct as_change *chg)
+{
+	struct change_plan plan;
+	uint64_t end;
+	int err = plan_checked(as, start, len, chg, &plan, &end);
+
+	if (err)
+		return err < 0 ? err : 0;
+	if (plan.stop_err)
+		return plan.stop_err;
+	return plan.saw_hole ? hole_error(chg) : 0;
+}
+
 int as_change_range(struct address_space *as, uint64_t start, uint64_t len,
 		    const struct as_change *chg, uint64_t *done_until)
 {
@@ -204,20 +242,9 @@ int as_change_range(struct address_space *as, uint64_t start, uint64_t len,
 
 	if (done_until)
 		*done_until = start;
-	if (!mm_page_aligned(start))
-		return -EINVAL;
-	if (len == 0)
-		return 0;
-	len = mm_page_align(len);
-	end = start + len;
-	if (len == 0 || end < start)
-		return -EINVAL;
-
-	err = plan_change(as, start, end, chg, &plan);
+	err = plan_checked(as, start, len, chg, &plan, &end);
 	if (err)
-		return err;
-	if (as_map_count(as) + (size_t)plan.counted_splits > as->layout.max_map_count)
-		return -ENOMEM;
+		return err < 0 ? err : 0;
 	err = node_reserve_fill(as, &reserve, plan.node_splits);
 	if (err)
 		return err;
@@ -246,14 +273,20 @@ int as_change_range(struct address_space *as, uint64_t start, uint64_t len,
 	return plan.saw_hole ? hole_error(chg) : 0;
 }
 
+void as_change_for_mprotect(struct as_change *chg, uint8_t prot, bool read_implies_exec)
+{
+	*chg = (struct as_change){
+		.holes = AS_HOLES_STOP, .set_prot = true, .prot = prot, .sealed = AS_SEALED_REFUSE,
+		.read_implies_exec = read_implies_exec,
+	};
+}
+
 int as_protect(struct address_space *as, uint64_t start, uint64_t len, uint8_t prot,
 	       uint64_t *done_until)
 {
-	struct as_change chg = {
-		.holes = AS_HOLES_STOP, .set_prot = true, .prot = prot, .sealed = AS_SEALED_REFUSE,
-		.read_implies_exec = as->read_implies_exec,
-	};
+	struct as_change chg;
 
+	as_change_for_mprotect(&chg, prot, as->read_implies_exec);
 	return as_change_range(as, start, len, &chg, done_until);
 }
 

@@ -73,6 +73,14 @@ struct as_change {
 int as_change_range(struct address_space *as, uint64_t start, uint64_t len,
 		    const struct as_change *chg, uint64_t *done_until);
 
+/* What as_change_range would return, changing nothing (running out of
+ * memory aside). */
+int as_change_verdict(const struct address_space *as, uint64_t start, uint64_t len,
+		      const struct as_change *chg);
+
+/* Fills chg for mprotect(prot), READ_IMPLIES_EXEC or not. */
+void as_change_for_mprotect(struct as_change *chg, uint8_t prot, bool read_implies_exec);
+
 /* mprotect(start, len, prot) on the model.  Same returns as as_change_range. */
 int as_protect(struct address_space *as, uint64_t start, uint64_t len, uint8_t prot,
 	       uint64_t *done_until);

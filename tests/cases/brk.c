@@ -30,7 +30,7 @@ static unsigned long sys_brk(unsigned long addr)
 int main(void)
 {
 	static char outbuf[8192];
-	unsigned long start, base, wall, r;
+	unsigned long start, base, wall, r, shrunk;
 	struct rlimit data, none;
 	void *m;
 
@@ -84,8 +84,11 @@ int main(void)
 	none.rlim_max = data.rlim_max;
 	CHECK("setrlimit(RLIMIT_DATA, 0)", setrlimit(RLIMIT_DATA, &none) == 0);
 	r = sys_brk(wall + PG);
+	shrunk = sys_brk(wall - 3 * PG);
 	setrlimit(RLIMIT_DATA, &data);
 	CHECK("brk over RLIMIT_DATA fails, returning the break", r == wall - PG);
+	CHECK("shrinking over RLIMIT_DATA fails too", shrunk == wall - PG);
+	CHECK("the heap's top page stays", mapped(wall - 2 * PG));
 
 	r = sys_brk(start);
 	CHECK("brk back to where it started", r == start);
