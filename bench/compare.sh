@@ -19,6 +19,9 @@
 #                   65530 by default)
 #   SCALE_RUNS      runs of each scale check (3); medians are shown
 #   PYTHON BENCH_CC the interpreter and the compiler of the real-program rows
+#   BENCH_ARCH      x86_64, or i386 (make bench-i386): the workloads built
+#                   -m32 (NAME.m32), on a kernel that runs i386 programs;
+#                   the real-program rows are x86_64 programs: left out
 #   MEMTRACE BENCH_BIN BENCH_SRCDIR MM_SCALE  set by make bench
 set -eu
 srcdir=${BENCH_SRCDIR:-$(dirname "$0")}
@@ -26,7 +29,19 @@ bin=${BENCH_BIN:-bench}
 memtrace=${MEMTRACE:-./memtrace}
 mm_scale=${MM_SCALE:-tests/unit/mm-scale}
 repeats=${REPEATS:-7}
-only=${ONLY:-mmap brk mprotect madvise getppid python gcc threads scale}
+bench_arch=${BENCH_ARCH:-x86_64}
+case $bench_arch in
+x86_64)
+	w=
+	only=${ONLY:-mmap brk mprotect madvise getppid python gcc threads scale} ;;
+i386)
+	w=.m32
+	only=$(echo " ${ONLY:-mmap brk mprotect madvise getppid threads scale} " |
+		sed 's/ python / /; s/ gcc / /') ;;
+*)
+	echo "bench: BENCH_ARCH is x86_64 or i386, not $bench_arch" >&2
+	exit 2 ;;
+esac
 mmap_pairs=${MMAP_PAIRS:-5000}
 brk_pairs=${BRK_PAIRS:-5000}
 mprotect_flips=${MPROTECT_FLIPS:-5000}
@@ -47,6 +62,15 @@ trap 'exit 130' INT TERM
 . "$srcdir/lib.sh"
 . "$srcdir/report.sh"
 . "$srcdir/scale.sh"
+
+# A kernel without 32-bit emulation refuses them (ENOEXEC): say so once.
+if [ "$bench_arch" = i386 ] && ! "$bin/getppid-loop$w" 0 >/dev/null 2>"$tmp/probe"; then
+	echo "bench: this kernel ($(uname -r)) does not run i386 programs:" \
+		"$bin/getppid-loop$w: $(head -n 1 "$tmp/probe" | sed 's/^.*: //')" >&2
+	echo "bench: time the i386 rows on a kernel with 32-bit emulation" \
+		"(CONFIG_IA32_EMULATION, not ia32_emulation=0)" >&2
+	exit 1
+fi
 
 active=
 for v in $variants; do
@@ -141,22 +165,22 @@ workload() {
 	[ "$kind" = untrapped ] || echo "$cpu_line" >>"$tmp/results.cpu"
 }
 
-workload mmap trapped "mmap+munmap x$mmap_pairs" "$bin/mmap-pairs" "$mmap_pairs"
-workload brk trapped "brk grow+shrink x$brk_pairs" "$bin/brk-cycle" "$brk_pairs"
-workload mprotect trapped "mprotect RX<->RW x$mprotect_flips" "$bin/mprotect-flip" "$mprotect_flips"
-workload madvise trapped "madvise DONTNEED x$madvise_rounds" "$bin/madvise-hot" "$madvise_rounds"
-workload getppid untrapped "getppid x$getppid_calls (cpu-base)" "$bin/getppid-loop" "$getppid_calls"
+workload mmap trapped "mmap+munmap x$mmap_pairs" "$bin/mmap-pairs$w" "$mmap_pairs"
+workload brk trapped "brk grow+shrink x$brk_pairs" "$bin/brk-cycle$w" "$brk_pairs"
+workload mprotect trapped "mprotect RX<->RW x$mprotect_flips" "$bin/mprotect-flip$w" "$mprotect_flips"
+workload madvise trapped "madvise DONTNEED x$madvise_rounds" "$bin/madvise-hot$w" "$madvise_rounds"
+workload getppid untrapped "getppid x$getppid_calls (cpu-base)" "$bin/getppid-loop$w" "$getppid_calls"
 workload python trapped "python3 -c 'import json,..'" \
 	"$python" -c 'import json, re, collections, decimal'
 workload gcc trapped "gcc -O2 -c threads.c" "$cc" -O2 -c "$srcdir/threads.c" -o "$tmp/threads.o"
-workload threads trapped "8 threads malloc x$thread_rounds" "$bin/threads" "$thread_rounds"
+workload threads trapped "8 threads malloc x$thread_rounds" "$bin/threads$w" "$thread_rounds"
 if selected scale; then
 	scale_model
 	scale_many_maps
 fi
 
-echo "memtrace benchmarks: kernel $(uname -r), $(nproc 2>/dev/null || echo '?') CPUs," \
-	"load $load at start; median of $repeats interleaved runs"
+echo "memtrace benchmarks ($bench_arch workloads): kernel $(uname -r)," \
+	"$(nproc 2>/dev/null || echo '?') CPUs, load $load at start; median of $repeats interleaved runs"
 print_table "$tmp/results" wall
 if [ -s "$tmp/results.cpu" ]; then
 	echo

@@ -46,11 +46,11 @@ scale_model() {
 many_maps_run() {
 	case $1 in
 	native)
-		set -- "$2" "$bin/many-maps" "$3" "$many_maps_block" ;;
+		set -- "$2" "$bin/many-maps$w" "$3" "$many_maps_block" ;;
 	null)
-		set -- "$2" "$bin/null-interposer" "$bin/many-maps" "$3" "$many_maps_block" ;;
+		set -- "$2" "$bin/null-interposer" "$bin/many-maps$w" "$3" "$many_maps_block" ;;
 	memtrace)
-		set -- "$2" "$memtrace" -o /dev/null -- "$bin/many-maps" "$3" "$many_maps_block" ;;
+		set -- "$2" "$memtrace" -o /dev/null -- "$bin/many-maps$w" "$3" "$many_maps_block" ;;
 	esac
 	out=$1
 	shift
