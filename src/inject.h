@@ -1,6 +1,7 @@
 #ifndef MEMTRACE_INJECT_H
 #define MEMTRACE_INJECT_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -45,6 +46,12 @@ int inject_begin(struct injection *inj, pid_t tid, enum arch arch);
  */
 int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64_t *result,
 		   int *status);
+
+/* Whether err says the task is gone from the injection: it died, or exec took its tid. */
+static inline int inject_task_lost(int err)
+{
+	return err == -ESRCH || err == -EINTR;
+}
 
 /* Puts the task's registers back and raises any held signal. Returns 0 or -errno. */
 int inject_end(struct injection *inj);

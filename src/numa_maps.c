@@ -123,11 +123,14 @@ static void task_policy_text(FILE *f, char text[128])
 
 	text[0] = '\0';
 	while (fgets(line, sizeof(line), f)) {
+		int stack;
+
 		if (sscanf(line, "%llx %127s", &start, policy) != 2)
 			continue;
-		if (!text[0] || strstr(line, " stack ") || strstr(line, " stack\n"))
+		stack = strstr(line, " stack ") || strstr(line, " stack\n");
+		if (!text[0] || stack)
 			snprintf(text, 128, "%s", policy);
-		if (strstr(line, " stack ") || strstr(line, " stack\n"))
+		if (stack)
 			break;
 	}
 	rewind(f);

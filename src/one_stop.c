@@ -9,6 +9,7 @@
 #include <sys/user.h>
 
 #include "diag.h"
+#include "inject.h"
 #include "one_stop.h"
 #include "stub.h"
 #include "vm_space.h"
@@ -91,13 +92,20 @@ static int plain(const struct mapping *m)
 	return (m->kind == MAPPING_KIND_ANON && !m->backing.path) || m->kind == MAPPING_KIND_HEAP;
 }
 
-/* Whether every mapping in [start, start + len) is plain memory. */
-static int plain_memory(const struct address_space *as, uint64_t start, uint64_t len)
+/* Plain memory private to this address space, and no stack that grows. */
+static int private_plain(const struct mapping *m)
+{
+	return plain(m) && !(m->flags & (MAPPING_SHARED | MAPPING_GROWSDOWN));
+}
+
+/* Whether every mapping in [start, start + len) is what ok says. */
+static int all_mappings(const struct address_space *as, uint64_t start, uint64_t len,
+			int (*ok)(const struct mapping *))
 {
 	uint64_t end = start + mm_page_align(len);
 
 	for (const struct mapping *m = as_find(as, start); m && m->start < end; m = as_next(as, m))
-		if (!plain(m))
+		if (!ok(m))
 			return 0;
 	return 1;
 }
@@ -117,8 +125,7 @@ static int protect_is_models(struct tracee *tr)
 	const uint64_t *a = tr->call.args;
 	uint64_t prot = a[2], end = a[0] + mm_page_align(a[1]);
 
-	if (strcmp(tr->call.row->name, "mprotect") || (prot & ~7ull) || tr->read_implies_exec ||
-	    service_change_verdict(tr) != 0)
+	if (strcmp(tr->call.row->name, "mprotect") || (prot & ~7ull) || tr->read_implies_exec)
 		return 0;
 	for (const struct mapping *m = as_find(as, a[0]); m && m->start < end; m = as_next(as, m)) {
 		int image = m->kind == MAPPING_KIND_EXE || m->kind == MAPPING_KIND_LIB;
@@ -128,7 +135,8 @@ static int protect_is_models(struct tracee *tr)
 		    (!plain(m) && !(image && !(prot & ~(uint64_t)m->prot))))
 			return 0;
 	}
-	return 1;
+	/* the model's walk last: the mappings' test above turns most calls away */
+	return service_change_verdict(tr) == 0;
 }
 
 /* madvise: advice whose only failures the model knows, on private plain memory. */
@@ -139,19 +147,14 @@ static int advice_is_models(struct tracee *tr)
 		MADV_DONTFORK, MADV_DOFORK, MADV_DONTDUMP, MADV_DODUMP, MADV_WIPEONFORK,
 		MADV_KEEPONFORK,
 	};
-	const struct address_space *as = &tr->vm->as;
 	const uint64_t *a = tr->call.args;
-	uint64_t end = a[0] + mm_page_align(a[1]);
 	size_t i;
 
 	for (i = 0; i < sizeof(advice) / sizeof(advice[0]) && advice[i] != (int)a[2]; i++)
 		;
-	if (i == sizeof(advice) / sizeof(advice[0]) || (a[2] >> 32) || !plain_memory(as, a[0], a[1]))
-		return 0;
-	for (const struct mapping *m = as_find(as, a[0]); m && m->start < end; m = as_next(as, m))
-		if (m->flags & (MAPPING_SHARED | MAPPING_GROWSDOWN))
-			return 0;
-	return service_change_verdict(tr) == 0;
+	return i < sizeof(advice) / sizeof(advice[0]) && !(a[2] >> 32) &&
+	       all_mappings(&tr->vm->as, a[0], a[1], private_plain) &&
+	       service_change_verdict(tr) == 0;
 }
 
 /*
@@ -182,7 +185,7 @@ int one_stop_commit_at_entry(struct service *svc, struct tracee *tr)
 	switch (ev->row->family) {
 	case FAMILY_MUNMAP:
 		models = as_unmap_verdict(&vm->as, ev->args[0], ev->args[1]) == 0 &&
-			 plain_memory(&vm->as, ev->args[0], ev->args[1]);
+			 all_mappings(&vm->as, ev->args[0], ev->args[1], plain);
 		break;
 	case FAMILY_MPROTECT:
 		models = protect_is_models(tr);
@@ -394,7 +397,7 @@ int one_stop_make_way(struct tracee *tr, int *status)
 	if (!vm || !vm->stub || vm->stub_refused || !wants_stub_range(vm, &tr->call))
 		return 0;
 	err = stub_unmap_instead(vm->stub, tr->tid, &result, status);
-	if (err == -ESRCH || err == -EINTR)
+	if (inject_task_lost(err))
 		return err;
 	if (err < 0)
 		return 0;

@@ -132,7 +132,7 @@ static int create_memfd(struct install *in)
 		return err;
 	err = inject_instead(inj, install_numbers[inj->arch].memfd_create, args, &fd, in->status);
 	in->replaced = err == 0;
-	if (err == -ESRCH || err == -EINTR)
+	if (inject_task_lost(err))
 		return err;
 	tracee_write(inj->tid, sp, saved, sizeof(saved));
 	if (err == 0 && fd < 0)
@@ -372,11 +372,11 @@ static int undo(struct install *in)
 	if (len)
 		err = inject_syscall(&in->inj, nr->munmap, (uint64_t[6]){ in->st->address, len },
 				     &ignored, in->status);
-	if (err != -ESRCH && err != -EINTR && in->fd >= 0 && !in->fd_closed &&
+	if (!inject_task_lost(err) && in->fd >= 0 && !in->fd_closed &&
 	    still_ours(in->st, in->inj.tid, in->fd))
 		err = inject_syscall(&in->inj, nr->close, (uint64_t[6]){ (uint64_t)in->fd },
 				     &ignored, in->status);
-	return err == -ESRCH || err == -EINTR ? err : 0;
+	return inject_task_lost(err) ? err : 0;
 }
 
 int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status,
@@ -411,11 +411,11 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 	err = create_memfd(&in);
 	/* the call was not used (its name could not be written below sp): it goes on as it was */
 	if (!in.replaced) {
-		if (err != -ESRCH && err != -EINTR)
+		if (!inject_task_lost(err))
 			inject_end(&in.inj);
 		stub_free(in.st);
 		*err_out = err;
-		return err == -ESRCH || err == -EINTR ? err : 0;
+		return inject_task_lost(err) ? err : 0;
 	}
 	if (err == 0 && fault_wanted("kill-while-making-stub"))
 		kill(tid, SIGKILL);
@@ -437,13 +437,13 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 		err = page_proto(in.st, 1, seq, vm->as.read_implies_exec);
 	if (err == 0)
 		err = map_in_task(&in);
-	if (err < 0 && err != -ESRCH && err != -EINTR) {
+	if (err < 0 && !inject_task_lost(err)) {
 		int undone = undo(&in);
 
 		err = undone < 0 ? undone : err;
 	}
 	/* -ESRCH: the task died; -EINTR: another thread's exec replaced the address space */
-	if (err == -ESRCH || err == -EINTR) {
+	if (inject_task_lost(err)) {
 		stub_free(in.st);
 		*err_out = err;
 		return err;
@@ -475,7 +475,7 @@ int stub_unmap_instead(const struct stub *st, pid_t tid, int64_t *result, int *s
 		return err;
 	err = inject_instead(&inj, install_numbers[st->arch].munmap,
 			     (uint64_t[6]){ st->address, 2 * STUB_PAGE }, result, status);
-	if (err == -ESRCH || err == -EINTR)
+	if (inject_task_lost(err))
 		return err;
 	if (err < 0) {
 		inject_end(&inj);	/* the task's own call goes on as it was */

@@ -77,23 +77,25 @@ const char *mapping_kind_name(enum mapping_kind kind)
 	return kind_lookup(kind)->name;
 }
 
-/* The name's length without the " (deleted)" an unlinked file's name gets. */
-static size_t undeleted_len(const struct mapping_path *p)
+size_t mapping_name_undeleted_len(const char *name, size_t len)
 {
 	static const char deleted[] = " (deleted)";
 	size_t d = sizeof(deleted) - 1;
 
-	return p->len >= d && memcmp(p->name + p->len - d, deleted, d) == 0 ? p->len - d : p->len;
+	return len >= d && memcmp(name + len - d, deleted, d) == 0 ? len - d : len;
 }
 
 /* One file's names: a mapping made after an unlink has the suffix, an older one not. */
 static bool same_path(const struct mapping_path *a, const struct mapping_path *b)
 {
+	size_t len;
+
 	if (a == b)
 		return true;
 	if (!a || !b)
 		return false;
-	return undeleted_len(a) == undeleted_len(b) && memcmp(a->name, b->name, undeleted_len(a)) == 0;
+	len = mapping_name_undeleted_len(a->name, a->len);
+	return len == mapping_name_undeleted_len(b->name, b->len) && memcmp(a->name, b->name, len) == 0;
 }
 
 static bool same_policy(const struct mapping_policy *a, const struct mapping_policy *b)

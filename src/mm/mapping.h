@@ -154,6 +154,11 @@ bool mapping_is_io(const struct mapping *m);
 /* Returns true for a mapping of /dev/zero. */
 bool mapping_is_dev_zero(const struct mapping *m);
 
+/* The length of name (len bytes) without the " (deleted)" Linux adds to an
+ * unlinked file's: a mapping made after the unlink has it, an older one
+ * not, and both are one file's. */
+size_t mapping_name_undeleted_len(const char *name, size_t len);
+
 /* Returns true for what Linux's vma_is_anonymous says of a private mapping:
  * anonymous memory (the heap and stack too) and private /dev/zero, which
  * Linux makes anonymous; not the vdso and vvar, nor anonymous huge pages

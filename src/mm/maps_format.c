@@ -107,24 +107,18 @@ int maps_parse_line(char *line, struct maps_entry *e)
 	return 0;
 }
 
-/* Could /proc/PID/maps show lower and upper as one line? */
 /*
  * Whether two names are one file's: the kernel adds " (deleted)" once it
- * is unlinked, which the model cannot see, and a mapping made after the
- * unlink has it from the start.
+ * is unlinked, which the model cannot see.
  */
 static bool names_alike(const char *a, const char *b)
 {
-	static const char deleted[] = " (deleted)";
-	size_t la = strlen(a), lb = strlen(b), d = sizeof(deleted) - 1;
+	size_t la = mapping_name_undeleted_len(a, strlen(a));
 
-	if (la >= d && strcmp(a + la - d, deleted) == 0)
-		la -= d;
-	if (lb >= d && strcmp(b + lb - d, deleted) == 0)
-		lb -= d;
-	return la == lb && strncmp(a, b, la) == 0;
+	return la == mapping_name_undeleted_len(b, strlen(b)) && strncmp(a, b, la) == 0;
 }
 
+/* Could /proc/PID/maps show lower and upper as one line? */
 static bool entries_join(const struct maps_entry *lower, const struct maps_entry *upper)
 {
 	if (lower->end != upper->start || lower->prot != upper->prot ||
