@@ -35,6 +35,21 @@
  */
 #define CALLS_BEFORE_STUB 8
 
+/*
+ * How far an mmap reaches: huge pages round the length up to one (2 MiB,
+ * or what MAP_HUGE_* says), and a MAP_FIXED one unmaps all of that before
+ * the reservation that may still fail.
+ */
+static uint64_t mmap_reach(const uint64_t a[6])
+{
+	unsigned shift = (unsigned)(a[3] >> 26) & 0x3f;
+	uint64_t huge = 1ull << (shift ? shift : 21);
+
+	if (!(a[3] & MAP_HUGETLB) || !a[1])
+		return a[1];
+	return (a[1] + huge - 1) & ~(huge - 1);
+}
+
 /* Whether the call could reach the stub's pages (then it takes two stops, and may remove them). */
 static int may_touch_stub(const struct stub *st, const struct syscall_event *ev)
 {
@@ -46,7 +61,8 @@ static int may_touch_stub(const struct stub *st, const struct syscall_event *ev)
 		return 0;	/* the heap lies above the program, far above the stub */
 	case FAMILY_MMAP:
 	case FAMILY_OLD_MMAP:
-		return (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && stub_overlaps(st, a[0], a[1]);
+		return (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
+		       stub_overlaps(st, a[0], mmap_reach(a));
 	case FAMILY_MREMAP:
 		return stub_overlaps(st, a[0], a[1]) ||
 		       ((a[3] & MREMAP_FIXED) && stub_overlaps(st, a[4], a[2]));
@@ -367,13 +383,7 @@ static int wants_stub_range(const struct vm_space *vm, const struct syscall_even
 		return a[1] && stub_overlaps(vm->stub, a[0], a[1]);
 	if (ev->row->family != FAMILY_MMAP && ev->row->family != FAMILY_OLD_MMAP)
 		return 0;
-	/* huge pages: the length rounds up to one (2 MiB, or what MAP_HUGE_* says) */
-	if ((a[3] & MAP_HUGETLB) && a[1]) {
-		unsigned shift = (unsigned)(a[3] >> 26) & 0x3f;
-		uint64_t huge = 1ull << (shift ? shift : 21);
-
-		a[1] = (a[1] + huge - 1) & ~(huge - 1);
-	}
+	a[1] = mmap_reach(a);
 	/* MAP_FIXED_NOREPLACE takes even address 0 as it is */
 	if (a[3] & MAP_FIXED_NOREPLACE)
 		return a[1] && stub_overlaps(vm->stub, a[0], a[1]);

@@ -210,10 +210,26 @@ void stub_slot_release(struct stub *st, struct stub_slot *slot, int task_gone, i
 	__atomic_store_n((uint32_t *)(slot_data(st, slot) + STUB_DATA_STATE), STUB_FREE, __ATOMIC_RELEASE);
 }
 
-void stub_restore_in_model(struct stub *st, struct address_space *as)
+void stub_insert_in_model(struct stub *st, struct address_space *as)
 {
 	for (int i = 0; i < 2; i++)
 		as_insert(as, &st->pages[i]);
+}
+
+int stub_restore_in_model(struct stub *st, struct address_space *as)
+{
+	/* a failed MAP_FIXED (huge pages) may have unmapped them unseen */
+	for (int i = 0; i < 2; i++) {
+		const struct mapping *m = as_lookup(as, st->pages[i].start);
+
+		if (!m || m->start != st->pages[i].start || m->end != st->pages[i].end ||
+		    m->prot != st->pages[i].prot || m->backing.inode != st->pages[i].backing.inode ||
+		    m->backing.dev_major != st->pages[i].backing.dev_major ||
+		    m->backing.dev_minor != st->pages[i].backing.dev_minor)
+			return 0;
+	}
+	stub_insert_in_model(st, as);
+	return 1;
 }
 
 int stub_intact(const struct stub *st, const struct address_space *as)

@@ -163,7 +163,14 @@ int stub_leave_slot(struct stub *st, struct stub_slot *slot, struct user_regs_st
 /* Whether the model still holds the stub's pages as memtrace made them. */
 int stub_intact(const struct stub *st, const struct address_space *as);
 
-/* Puts the stub's pages back into a model rebuilt from the kernel's view. */
-void stub_restore_in_model(struct stub *st, struct address_space *as);
+/* Puts the stub's pages, just made, into the model. */
+void stub_insert_in_model(struct stub *st, struct address_space *as);
+
+/*
+ * Gives the stub's pages their kind again in a model rebuilt from the
+ * kernel's view, where that view still has them as memtrace made them:
+ * 1 if so, else 0 (the model keeps what the kernel showed).
+ */
+int stub_restore_in_model(struct stub *st, struct address_space *as);
 
 #endif

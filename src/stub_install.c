@@ -457,7 +457,7 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 	if (inject_end_rerun(&in.inj) < 0 && err == 0)
 		err = -ESRCH;
 	if (err == 0) {
-		stub_restore_in_model(in.st, &vm->as);
+		stub_insert_in_model(in.st, &vm->as);
 		vm->stub = in.st;
 	} else {
 		stub_free(in.st);

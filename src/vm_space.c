@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "diag.h"
 #include "mm/address_space.h"
 #include "mm/remap.h"
 #include "numa_maps.h"
@@ -238,7 +239,10 @@ int vm_space_resync(struct vm_space *vm, pid_t pid, uint64_t seq)
 	keep_hidden_attributes(&fresh, &vm->as);
 	as_destroy(&vm->as);
 	vm->as = fresh;
-	if (vm->stub && !vm->stub_refused)
-		stub_restore_in_model(vm->stub, &vm->as);
+	if (vm->stub && !vm->stub_refused && !stub_restore_in_model(vm->stub, &vm->as)) {
+		vm->stub_refused = 1;
+		debug_msg("[pid %d] memtrace's stub page is gone: every call takes two stops from "
+			  "here", (int)pid);
+	}
 	return 0;
 }

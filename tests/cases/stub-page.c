@@ -1,8 +1,8 @@
 /*
  * What memtrace's stub page (one stop per call) must not change: registers
  * and flags across a call, a program mapping at the stub's address (with
- * MAP_FIXED_NOREPLACE, a hint, MAP_FIXED), calls from signal handlers that
- * interrupt calls, and a forked child's calls.
+ * MAP_FIXED_NOREPLACE, a hint, MAP_FIXED, huge pages over it), calls from
+ * signal handlers that interrupt calls, and a forked child's calls.
  * Natively the same checks hold, so the output is the same both ways.
  */
 #define _GNU_SOURCE
@@ -156,6 +156,27 @@ int main(void)
 			  : "a forked child's calls, and MAP_FIXED_NOREPLACE at 0x100000",
 		      waitpid(child, &status, 0) == child && status == 0);
 	}
+
+	/*
+	 * A MAP_FIXED of huge pages at 0: Linux rounds the length up to 2 MiB
+	 * and unmaps all of it, the stub's pages too, before the reservation
+	 * that fails where no huge page is free (and where one is, maps it).
+	 */
+	child = fork();
+	if (child == 0) {
+		char *q;
+
+		churn(60);
+		q = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB, -1, 0);
+		if (q != MAP_FAILED)
+			munmap(q, 2 << 20);
+		churn(10);
+		CHECK("registers kept after huge pages took the stub's place", registers_kept());
+		_exit(failed);
+	}
+	CHECK("a forked child's calls, and MAP_FIXED of huge pages at 0",
+	      waitpid(child, &status, 0) == child && status == 0);
 
 	/* the program takes the stub's address for itself */
 	fixed = mmap((void *)STUB_ADDRESS, 4 * PG, PROT_READ | PROT_WRITE,
