@@ -16,6 +16,15 @@ struct service {
 	/* whether calls may finish through the stub page (one_stop.h) */
 	enum { ONE_STOP_NEVER, ONE_STOP_WHERE_IT_PAYS, ONE_STOP_ALWAYS } one_stop;
 	uint64_t seq;		/* events serviced so far: the model's created_by */
+	/*
+	 * The most calls a process of each program file made so far (hashed
+	 * by vm_space.image; a slot another file takes is forgotten): where
+	 * the stub page pays (one_stop.c).
+	 */
+	struct {
+		uint64_t image;
+		unsigned calls;
+	} image_calls[64];
 	unsigned long problems;	/* internal errors and --verify differences */
 	/*
 	 * mbind set a policy in shared memory, which other processes map

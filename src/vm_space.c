@@ -16,6 +16,14 @@ static enum as_arch model_arch(enum arch arch)
 	return arch == ARCH_I386 ? AS_ARCH_I386 : AS_ARCH_X86_64;
 }
 
+/* One number for a program file; 0 is kept for none. */
+static uint64_t image_key(const struct mapping_backing *b)
+{
+	uint64_t key = b->inode * 0x9e3779b97f4a7c15ull ^ ((uint64_t)b->dev_major << 32 | b->dev_minor);
+
+	return key ? key : 1;
+}
+
 struct vm_space *vm_space_from_exec(pid_t pid, enum arch arch, uint64_t seq, int *err)
 {
 	struct vm_space *vm = calloc(1, sizeof(*vm));
@@ -31,9 +39,12 @@ struct vm_space *vm_space_from_exec(pid_t pid, enum arch arch, uint64_t seq, int
 	}
 	vm->refs = 1;
 	vm->arch = arch;
-	for (const struct mapping *m = as_first(&vm->as); m; m = as_next(&vm->as, m))
+	for (const struct mapping *m = as_first(&vm->as); m; m = as_next(&vm->as, m)) {
 		if (m->kind == MAPPING_KIND_LIB)
 			vm->interpreted = 1;
+		if (m->kind == MAPPING_KIND_EXE && !vm->image)
+			vm->image = image_key(&m->backing);
+	}
 	return vm;
 }
 
@@ -49,6 +60,7 @@ struct vm_space *vm_space_fork(const struct vm_space *parent)
 	}
 	vm->refs = 1;
 	vm->arch = parent->arch;
+	vm->image = parent->image;
 	vm->diverged = parent->diverged;
 	vm->file_policies = parent->file_policies;
 	return vm;
