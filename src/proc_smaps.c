@@ -54,6 +54,7 @@ void proc_smaps_flags(const char *line, struct mapping *m)
 	uint32_t flags = 0, known_flags;
 	uint16_t advice = 0, known_advice;
 	uint8_t may = 0;
+	int unnamed = 0;
 
 	/* two-letter names separated by spaces */
 	for (;;) {
@@ -63,6 +64,7 @@ void proc_smaps_flags(const char *line, struct mapping *m)
 		n = strcspn(line, " \t\n");
 		if (!n)
 			break;
+		unnamed |= n == 2 && memcmp(line, "??", 2) == 0;
 		for (size_t i = 0; n == 2 && i < N_VM_FLAG_NAMES; i++) {
 			if (memcmp(line, vm_flag_names[i].name, 2))
 				continue;
@@ -72,6 +74,14 @@ void proc_smaps_flags(const char *line, struct mapping *m)
 		}
 		line += n;
 	}
+	/*
+	 * Linux names VM_LOCKONFAULT "lf" from 6.2; 6.1 prints "??" for it,
+	 * the one bit a locked mapping has there that the table leaves
+	 * unnamed. Without it, the pieces mlock2(MLOCK_ONFAULT) and mlock
+	 * left apart would be one mapping in the model.
+	 */
+	if ((flags & MAPPING_LOCKED) && unnamed)
+		flags |= MAPPING_LOCKONFAULT;
 	known_bits(&known_flags, &known_advice);
 	m->flags = (m->flags & ~known_flags) | flags;
 	m->advice = (m->advice & ~known_advice) | advice;

@@ -119,6 +119,30 @@ int main(void)
 	CHECK("its moved page stays too (shmdt goes by address)", !strcmp(perms(b + PG), "rw-s"));
 	munmap((void *)(b + PG), PG);
 
+	/*
+	 * shmdt stops at the segment's size: of an attach mremap grew by a
+	 * page, a mapping that reaches past the segment stays. Here it is one
+	 * apart only by its lock:
+	 * mlock2(MLOCK_ONFAULT) on the pages past the first, then mlock of the
+	 * first, which locks it and fails (ENOMEM: PROT_NONE pages cannot be
+	 * brought in), so memtrace takes the kernel's view, where Linux 6.1
+	 * names VM_LOCKONFAULT "??".
+	 */
+	b = EXPECT("shmat to grow", sys_shmat(id, 0, 0), "ok");
+	EXPECT("make it PROT_NONE", mprotect((void *)b, 2 * PG, PROT_NONE), "ok");
+	r = (long)mmap(NULL, 3 * PG, PROT_NONE, ANON, -1, 0);
+	munmap((void *)r, 3 * PG);
+	EXPECT("grow it by a page, moving it",
+	       (long)mremap((void *)b, 2 * PG, 3 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)r), "ok");
+	EXPECT("lock the pages past the first on fault", syscall(SYS_mlock2, r + PG, 2 * PG, 1), "ok");
+	EXPECT("lock the first", mlock((void *)r, PG), "ENOMEM");
+	EXPECT("shmdt it", sys_shmdt(r), "ok");
+	CHECK("the mapping reaching past the segment stays",
+	      !strcmp(perms(r), "hole") && !strcmp(perms(r + PG), "---s") &&
+		      !strcmp(perms(r + 2 * PG), "---s"));
+	munlock((void *)(r + PG), 2 * PG);
+	munmap((void *)(r + PG), 2 * PG);
+
 	EXPECT("shmctl IPC_RMID while attached", shmctl(id, IPC_RMID, NULL), "ok");
 	CHECK("the attached memory stays", ((char *)a)[PG] == 'z');
 	EXPECT("shmdt the last attach", sys_shmdt(a), "ok");

@@ -26,6 +26,7 @@
 #include "mm/brk.h"
 #include "mm_test_util.h"
 #include "proc_maps.h"
+#include "proc_smaps.h"
 
 #define REGION_PAGES 512
 #define GD_AT_PAGE 400
@@ -136,6 +137,26 @@ static void test_seal_survives_the_kernel_view(struct harness *h)
 	as_destroy(&as);
 }
 
+/* The lock flags of one VmFlags line. */
+static uint32_t locks_of(const char *vm_flags)
+{
+	struct mapping m;
+
+	memset(&m, 0, sizeof(m));
+	m.prot = PROT_NONE;
+	proc_smaps_flags(vm_flags, &m);
+	return m.flags & (MAPPING_LOCKED | MAPPING_LOCKONFAULT);
+}
+
+/* VM_LOCKONFAULT: "lf" from Linux 6.2, an unnamed "??" beside "lo" in 6.1. */
+static void test_lock_on_fault_both_ways(struct harness *h)
+{
+	ASSERT_EQ(h, locks_of(" mr mw me lo lf sd "), MAPPING_LOCKED | MAPPING_LOCKONFAULT);
+	ASSERT_EQ(h, locks_of(" sh mr mw me ms lo ?? sd "), MAPPING_LOCKED | MAPPING_LOCKONFAULT);
+	ASSERT_EQ(h, locks_of(" sh mr mw me ms lo sd "), MAPPING_LOCKED);
+	ASSERT_EQ(h, locks_of(" rd wr mr mw me ?? sd "), 0);
+}
+
 int main(void)
 {
 	struct harness h;
@@ -144,5 +165,6 @@ int main(void)
 	RUN_TEST(&h, test_growsdown_survives_the_kernel_view);
 	RUN_TEST(&h, test_segment_survives_the_kernel_view);
 	RUN_TEST(&h, test_seal_survives_the_kernel_view);
+	RUN_TEST(&h, test_lock_on_fault_both_ways);
 	return harness_summary(&h);
 }
