@@ -44,7 +44,9 @@ for tracer in null null-x memtrace strace; do
 done
 
 echo "memtrace's CPU samples by the system call they fall in (perf record):"
-perf record -q -g -o "$tmp/perf.data" -- "$memtrace" -o /dev/null -- "$workload" "$count" \
+# -N: no build-id cache, whose hard links under ~/.debug give libc.so.6 and
+# the others a second name, which turns memtrace's path cache off for them
+perf record -N -q -g -o "$tmp/perf.data" -- "$memtrace" -o /dev/null -- "$workload" "$count" \
 	>/dev/null 2>&1
 perf script -i "$tmp/perf.data" -F comm,tid,ip,sym 2>/dev/null |
 	awk -v comm=memtrace -f "$srcdir/perf-by-syscall.awk" | sort -rn

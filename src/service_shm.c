@@ -115,6 +115,9 @@ void plan_shm(struct service *svc, struct tracee *tr)
 	tr->plan.len = len;
 }
 
+/* Marks the file_id of an attach the model made (model_attach) from a segment's id (the inode). */
+#define ATTACH_ID (1ull << 62)
+
 /* The attach the kernel made at addr, added to the model. Returns 0 or -errno. */
 static int model_attach(struct tracee *tr, const struct shm_call *c, uint64_t addr, uint64_t seq)
 {
@@ -140,7 +143,7 @@ static int model_attach(struct tracee *tr, const struct shm_call *c, uint64_t ad
 	 * merges its pieces, and shmdt detaches them, by that file, not by
 	 * the segment (whose id the inode still is).
 	 */
-	m.backing.file_id = (1ull << 62) | seq;
+	m.backing.file_id = ATTACH_ID | seq;
 	m.end = end;
 	if (err == 0 && end <= addr)
 		err = -EINVAL;
@@ -150,10 +153,19 @@ static int model_attach(struct tracee *tr, const struct shm_call *c, uint64_t ad
 	return err;
 }
 
+/* The file_id of the attach that made a piece (model_attach), or 0 where the model does not know. */
+static uint64_t attach_of(const struct mapping *m)
+{
+	return m->backing.file_id & ATTACH_ID ? m->backing.file_id : 0;
+}
+
 /*
  * shmdt as Linux does it: the first shm mapping at or above addr whose
  * offset says it was attached at addr, then the rest of that segment's
- * mappings within its size. Returns 0 or -EINVAL.
+ * mappings within its size. Returns 0 or -EINVAL, or 1 where the pieces
+ * it would take are not all known to the model by their attach (/proc
+ * does not tell it after memtrace took the kernel's view): the detach is
+ * then the kernel's to say, and the model is left as it was.
  */
 static int model_detach(struct address_space *as, pid_t tid, uint64_t addr)
 {
@@ -174,6 +186,11 @@ static int model_detach(struct address_space *as, pid_t tid, uint64_t addr)
 	 */
 	if (segment_size(tid, (int)m->backing.inode, &len) < 0)
 		len = UINT64_MAX - addr;
+	for (const struct mapping *p = m; p && p->end - addr <= len; p = as_next(as, p))
+		if (p->kind == MAPPING_KIND_SHM && !attach_of(p) && p->start - addr == p->offset)
+			return 1;
+	if (!attach_of(m))
+		return 1;
 	/* that first one goes whole, even grown past the segment by mremap */
 	next = m->end;
 	as_unmap(as, m->start, mapping_len(m));
@@ -198,7 +215,11 @@ void commit_shm(struct service *svc, struct tracee *tr, int64_t result)
 	if (decode(&tr->call, &c) < 0)
 		return;
 	if (!c.attach) {
-		check_same(svc, tr, model_detach(&tr->vm->as, tr->tid, c.addr), result);
+		err = model_detach(&tr->vm->as, tr->tid, c.addr);
+		if (err == 1 && result == 0)
+			take_kernel_view(svc, tr, "a detach of pieces whose attach /proc did not tell");
+		else
+			check_same(svc, tr, err == 1 ? 0 : err, result);
 		return;
 	}
 	if (tr->plan.placed)

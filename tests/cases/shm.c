@@ -46,7 +46,7 @@ static long sys_shmdt(long addr)
 
 int main(void)
 {
-	long a, b, r, res;
+	long a, a2, b, r, res;
 	int id;
 
 	id = EXPECT("shmget 2 pages", shmget(IPC_PRIVATE, 2 * PG, IPC_CREAT | 0600), "ok");
@@ -118,6 +118,37 @@ int main(void)
 	EXPECT("shmdt the other", sys_shmdt(r), "ok");
 	CHECK("its moved page stays too (shmdt goes by address)", !strcmp(perms(b + PG), "rw-s"));
 	munmap((void *)(b + PG), PG);
+
+	/*
+	 * Pieces memtrace knows only from /proc: a shrinking mremap that
+	 * starts in a piece and reaches past it moves one mapping and unmaps
+	 * the rest, which the model does not follow (it takes the kernel's
+	 * view, where no attach is named). Here two attaches' pieces end up
+	 * side by side, at the offsets one attach would have there; shmdt
+	 * takes only the first's.
+	 */
+	r = (long)mmap(NULL, 6 * PG, PROT_NONE, ANON, -1, 0);
+	b = EXPECT("shmat the first", sys_shmat(id, 0, 0), "ok");
+	EXPECT("its first page beside a page of ours",
+	       (long)mremap((void *)b, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)(r + 2 * PG)),
+	       "ok");
+	EXPECT("moved on, taking our page with it",
+	       (long)mremap((void *)(r + 2 * PG), 2 * PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)r),
+	       "ok");
+	a2 = EXPECT("shmat the second", sys_shmat(id, 0, 0), "ok");
+	EXPECT("its second page beside a page of ours",
+	       (long)mremap((void *)(a2 + PG), PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+			    (void *)(r + 4 * PG)),
+	       "ok");
+	EXPECT("moved on beside the first's",
+	       (long)mremap((void *)(r + 4 * PG), 2 * PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+			    (void *)(r + PG)),
+	       "ok");
+	EXPECT("shmdt the first's page", sys_shmdt(r), "ok");
+	CHECK("the second's page stays", !strcmp(perms(r), "hole") && !strcmp(perms(r + PG), "rw-s"));
+	EXPECT("shmdt the second", sys_shmdt(a2), "ok");
+	EXPECT("shmdt what is left of the first", sys_shmdt(b), "ok");
+	munmap((void *)r, 6 * PG);
 
 	/*
 	 * shmdt stops at the segment's size: of an attach mremap grew by a
