@@ -161,6 +161,8 @@ int main(void)
 	 * A MAP_FIXED of huge pages at 0: Linux rounds the length up to 2 MiB
 	 * and unmaps all of it, the stub's pages too, before the reservation
 	 * that fails where no huge page is free (and where one is, maps it).
+	 * Without CAP_SYS_RAWIO, address 0 is below vm.mmap_min_addr: EPERM,
+	 * before anything is unmapped.
 	 */
 	child = fork();
 	if (child == 0) {
