@@ -44,15 +44,20 @@
 #define STUB_PAYS_AFTER 32
 
 /*
- * How far an mmap reaches: huge pages round the length up to one (2 MiB,
- * or what MAP_HUGE_* says), and a MAP_FIXED one unmaps all of that before
- * the reservation that may still fail.
+ * How far an mmap may reach: huge pages round the length up to one, and a
+ * MAP_FIXED one unmaps all of that before the reservation that may still
+ * fail. MAP_HUGETLB says so (the size: MAP_HUGE_*, else the system's
+ * default, 2 MiB or 1 GiB); a file on hugetlbfs does not, so a file
+ * mapping is taken to reach a whole 1 GiB page where it starts at 0, the
+ * one address below the stub aligned to any huge page.
  */
 static uint64_t mmap_reach(const uint64_t a[6])
 {
 	unsigned shift = (unsigned)(a[3] >> 26) & 0x3f;
-	uint64_t huge = 1ull << (shift ? shift : 21);
+	uint64_t huge = 1ull << (shift ? shift : 30);
 
+	if (!a[0] && !(a[3] & MAP_ANONYMOUS) && a[1] < huge)
+		return huge;
 	if (!(a[3] & MAP_HUGETLB) || !a[1])
 		return a[1];
 	return (a[1] + huge - 1) & ~(huge - 1);
@@ -439,43 +444,61 @@ void one_stop_check_stub(struct tracee *tr)
 	}
 }
 
+/* The history slot of an image (vm_space.image): the hash's top bits. */
+static unsigned image_slot(const struct service *svc, uint64_t image)
+{
+	(void)svc;
+	_Static_assert(sizeof(svc->image_calls) / sizeof(svc->image_calls[0]) == 64,
+		       "image_slot takes 6 bits");
+	return (unsigned)(image >> 58);
+}
+
 /*
  * Counts a call of vm's, and says at which of its calls the stub pays:
- * chosen at its first call, from what its image's earlier processes did.
+ * chosen at its first call, from what earlier runs of its image did.
  */
 static unsigned count_call(struct service *svc, struct vm_space *vm)
 {
-	unsigned slot = (unsigned)(vm->image % (sizeof(svc->image_calls) / sizeof(svc->image_calls[0])));
-	int known = vm->image && svc->image_calls[slot].image == vm->image;
-
 	if (!vm->stub_after) {
+		unsigned slot = image_slot(svc, vm->image);
+
 		if (!vm->interpreted)
 			vm->stub_after = CALLS_BEFORE_STUB;
-		else if (known && svc->image_calls[slot].calls < STUB_PAYS_AFTER)
+		else if (vm->image && svc->image_calls[slot].image == vm->image &&
+			 svc->image_calls[slot].calls < STUB_PAYS_AFTER)
 			vm->stub_after = STUB_PAYS_AFTER;
 		else
 			vm->stub_after = 1;
 	}
 	vm->calls++;
-	if (!vm->image)
-		return vm->stub_after;
-	if (!known) {
+	return vm->stub_after;
+}
+
+void one_stop_image_done(struct service *svc, const struct vm_space *vm)
+{
+	unsigned slot;
+
+	if (!vm || !vm->image)
+		return;
+	slot = image_slot(svc, vm->image);
+	if (svc->image_calls[slot].image != vm->image) {
 		svc->image_calls[slot].image = vm->image;
 		svc->image_calls[slot].calls = 0;
 	}
 	if (svc->image_calls[slot].calls < vm->calls)
 		svc->image_calls[slot].calls = vm->calls;
-	return vm->stub_after;
 }
 
 int one_stop_make_stub(struct service *svc, struct tracee *tr, enum arch arch, int *status)
 {
 	struct vm_space *vm = tr->vm;
+	unsigned stub_after;
 	int used, err;
 
 	if (!svc->one_stop || !vm || arch != vm->arch)
 		return 0;
-	if (count_call(svc, vm) > vm->calls && svc->one_stop == ONE_STOP_WHERE_IT_PAYS)
+	stub_after = count_call(svc, vm);
+	if (svc->one_stop == ONE_STOP_WHERE_IT_PAYS && vm->calls < stub_after)
 		return 0;
 	if (vm->stub || vm->stub_refused)
 		return 0;

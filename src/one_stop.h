@@ -108,6 +108,12 @@ int one_stop_needs_idle_stub(const struct tracee *tr);
 void one_stop_check_stub(struct tracee *tr);
 
 /*
+ * An address space's program ran to its end, or to its exec: what its
+ * calls say of where the stub page pays in the next runs of that file.
+ */
+void one_stop_image_done(struct service *svc, const struct vm_space *vm);
+
+/*
  * At the seccomp stop of tr's call of arch, before anything else is done
  * with it: makes the stub in tr's address space, with that call's stop,
  * where it pays (stub_install). Returns 1 when the call was used and runs

@@ -5,8 +5,15 @@
  */
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include "proc_maps.h"
 #include "proc_smaps.h"
+
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 1
+#endif
 
 struct vm_flag_name {
 	char name[3];
@@ -49,6 +56,29 @@ static void known_bits(uint32_t *flags, uint16_t *advice)
 	}
 }
 
+int proc_smaps_names_lock_on_fault(void)
+{
+	static int named = -1;
+	struct proc_maps maps;
+	void *page;
+
+	if (named >= 0)
+		return named;
+	named = 0;
+	page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return named;
+	if (syscall(SYS_mlock2, page, 4096, MLOCK_ONFAULT) == 0 &&
+	    proc_smaps_read(getpid(), &maps) == 0) {
+		for (size_t i = 0; i < maps.count; i++)
+			if (maps.entries[i].start == (uint64_t)(uintptr_t)page && maps.vm_flags[i])
+				named = strstr(maps.vm_flags[i], " lf") != NULL;
+		proc_maps_free(&maps);
+	}
+	munmap(page, 4096);
+	return named;
+}
+
 void proc_smaps_flags(const char *line, struct mapping *m)
 {
 	uint32_t flags = 0, known_flags;
@@ -75,12 +105,12 @@ void proc_smaps_flags(const char *line, struct mapping *m)
 		line += n;
 	}
 	/*
-	 * Linux names VM_LOCKONFAULT "lf" from 6.2; 6.1 prints "??" for it,
-	 * the one bit a locked mapping has there that the table leaves
-	 * unnamed. Without it, the pieces mlock2(MLOCK_ONFAULT) and mlock
-	 * left apart would be one mapping in the model.
+	 * Where Linux does not name VM_LOCKONFAULT (6.1), it is the "??" a
+	 * locked mapping shows. Without it, the pieces mlock2(MLOCK_ONFAULT)
+	 * and mlock left apart would be one mapping in the model.
 	 */
-	if ((flags & MAPPING_LOCKED) && unnamed)
+	if ((flags & MAPPING_LOCKED) && unnamed && !(flags & MAPPING_LOCKONFAULT) &&
+	    !proc_smaps_names_lock_on_fault())
 		flags |= MAPPING_LOCKONFAULT;
 	known_bits(&known_flags, &known_advice);
 	m->flags = (m->flags & ~known_flags) | flags;

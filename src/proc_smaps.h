@@ -11,4 +11,11 @@
  */
 void proc_smaps_flags(const char *vm_flags, struct mapping *m);
 
+/*
+ * Whether this kernel names VM_LOCKONFAULT in VmFlags ("lf"; 6.1 prints
+ * the "??" of a bit without a name): memtrace locks a page of its own on
+ * fault, once, and looks. Where it cannot, the answer is no.
+ */
+int proc_smaps_names_lock_on_fault(void);
+
 #endif

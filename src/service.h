@@ -17,9 +17,9 @@ struct service {
 	enum { ONE_STOP_NEVER, ONE_STOP_WHERE_IT_PAYS, ONE_STOP_ALWAYS } one_stop;
 	uint64_t seq;		/* events serviced so far: the model's created_by */
 	/*
-	 * The most calls a process of each program file made so far (hashed
-	 * by vm_space.image; a slot another file takes is forgotten): where
-	 * the stub page pays (one_stop.c).
+	 * The most calls a run of each program file made, counted when it
+	 * ended or exec'd (hashed by vm_space.image; a slot another file
+	 * takes is forgotten): where the stub page pays (one_stop.c).
 	 */
 	struct {
 		uint64_t image;

@@ -570,6 +570,7 @@ static void attach_new_image(struct supervisor *sv, struct tracee *tr)
 	/* the old address space is gone: its calls are traced, not committed */
 	if (tr->vm && tr->vm->refs == 1)
 		settle(sv, tr, SETTLE_GONE);
+	one_stop_image_done(&sv->service, tr->vm);
 	vm_space_put(tr->vm);
 	tr->vm = vm_space_from_exec(tr->tid, arch, sv->service.seq, &err);
 	tr->linked = 1;
@@ -711,6 +712,8 @@ static void on_task_ended(struct supervisor *sv, pid_t tid, int status)
 	}
 	if (tr && tr->vm)
 		settle(sv, tr, SETTLE_GONE);
+	if (tr)
+		one_stop_image_done(&sv->service, tr->vm);
 	recording_exit(&sv->recording, tid, status);
 	forget_task(sv, tid);
 	if (tid == sv->program.pid) {

@@ -60,7 +60,6 @@ struct vm_space *vm_space_fork(const struct vm_space *parent)
 	}
 	vm->refs = 1;
 	vm->arch = parent->arch;
-	vm->image = parent->image;
 	vm->diverged = parent->diverged;
 	vm->file_policies = parent->file_policies;
 	return vm;

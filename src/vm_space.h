@@ -37,7 +37,7 @@ struct vm_space {
 	unsigned calls;			/* calls seen, to make the stub only where it pays */
 	unsigned stub_after;		/* the call the stub is made at (one_stop.c); 0: not chosen yet */
 	int interpreted;		/* exec mapped an interpreter (ld.so): many calls follow */
-	uint64_t image;			/* the program file's device and inode, mixed; 0: unknown */
+	uint64_t image;			/* exec's program file, device and inode mixed; 0: a fork's copy */
 	int file_policies;		/* mbind set a policy in a tmpfs file (service.c) */
 	/*
 	 * The descriptor, file, mount and path of the last file mmap of a file

@@ -11,9 +11,15 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
+
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 4U
+#endif
 
 #define STUB_ADDRESS 0x100000UL
 
@@ -178,6 +184,26 @@ int main(void)
 		_exit(failed);
 	}
 	CHECK("a forked child's calls, and MAP_FIXED of huge pages at 0",
+	      waitpid(child, &status, 0) == child && status == 0);
+
+	/* the same with a file on hugetlbfs, whose mmap says nothing of huge pages */
+	child = fork();
+	if (child == 0) {
+		int fd = (int)syscall(SYS_memfd_create, "huge", MFD_HUGETLB);
+		char *q;
+
+		churn(60);
+		if (fd >= 0) {
+			q = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+			if (q != MAP_FAILED)
+				munmap(q, 2 << 20);
+			close(fd);
+		}
+		churn(10);
+		CHECK("registers kept after a hugetlbfs file took the stub's place", registers_kept());
+		_exit(failed);
+	}
+	CHECK("a forked child's calls, and MAP_FIXED of a hugetlbfs file at 0",
 	      waitpid(child, &status, 0) == child && status == 0);
 
 	/* the program takes the stub's address for itself */
