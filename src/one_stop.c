@@ -478,7 +478,8 @@ void one_stop_image_done(struct service *svc, const struct vm_space *vm)
 {
 	unsigned slot;
 
-	if (!vm || !vm->image)
+	/* a thread's end, or a vfork child's exec, is not the run's */
+	if (!vm || !vm->image || vm->refs != 1)
 		return;
 	slot = image_slot(svc, vm->image);
 	if (svc->image_calls[slot].image != vm->image) {
