@@ -424,6 +424,21 @@ static int read_call(struct tracee *tr, enum arch *arch)
 	return 0;
 }
 
+/*
+ * Reads a struct a call points to as the kernel will: where process_vm_readv
+ * refuses memory the kernel can read (written, not readable), through
+ * /proc/PID/mem. Returns 0 or -errno.
+ */
+static int read_call_struct(struct tracee *tr, uint64_t addr, void *buf, size_t len)
+{
+	int err = tracee_read(tr->tid, addr, buf, len);
+
+	if (err == -EFAULT && tr->vm && addr + len > addr &&
+	    as_range_kernel_readable(&tr->vm->as, addr, addr + len))
+		err = tracee_read_forced(tr->tid, addr, buf, len);
+	return err;
+}
+
 static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 {
 	struct syscall_event *ev = &tr->call;
@@ -467,9 +482,9 @@ static void on_seccomp_stop(struct supervisor *sv, struct tracee *tr)
 		if (arg_kind_is_c_int(ev->row->args[i]))
 			ev->args[i] &= UINT32_MAX;
 	}
-	if (ev->row->args[0] == ARG_OLD_MMAP_ARGS &&
-	    tracee_read(tr->tid, ev->args[0], ev->ind_args, sizeof(ev->ind_args)) < 0)
-		ev->ind_fault = 1;
+	if (ev->row->args[0] == ARG_OLD_MMAP_ARGS)
+		ev->ind_fault = read_call_struct(tr, ev->args[0], ev->ind_args,
+						 sizeof(ev->ind_args)) < 0;
 	tr->in_syscall = 1;
 	recording_entry(&sv->recording, tr);
 	/* msync changes no mapping and may write for long: it needs no turn. */

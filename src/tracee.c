@@ -118,23 +118,16 @@ void tracee_remove(struct tracee_table *t, pid_t tid)
 	}
 }
 
-/* Copies len bytes between buf and the task's memory at addr. Returns 0 or -errno. */
-static int tracee_copy(pid_t tid, uint64_t addr, void *buf, size_t len, int to_task)
+/*
+ * Copies through /proc/PID/mem, which reads and writes as a debugger does
+ * (FOLL_FORCE: a mapping's VM_MAY* rights count). Returns 0 or -errno.
+ */
+static int tracee_copy_mem(pid_t tid, uint64_t addr, void *buf, size_t len, int to_task)
 {
-	struct iovec local = { buf, len };
-	struct iovec remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = to_task ? process_vm_writev(tid, &local, 1, &remote, 1, 0)
-			    : process_vm_readv(tid, &local, 1, &remote, 1, 0);
 	char path[64];
+	ssize_t n;
 	int fd;
 
-	if (n == (ssize_t)len)
-		return 0;
-	if (n >= 0 || errno == EFAULT)
-		return -EFAULT;
-	if (errno != EPERM && errno != ENOSYS)
-		return -errno;
-	/* process_vm_* may be refused (seccomp in a container): use /proc. */
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)tid);
 	fd = open(path, (to_task ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
@@ -144,6 +137,29 @@ static int tracee_copy(pid_t tid, uint64_t addr, void *buf, size_t len, int to_t
 	if (n == (ssize_t)len)
 		return 0;
 	return n >= 0 || errno == EIO ? -EFAULT : -errno;
+}
+
+/* Copies len bytes between buf and the task's memory at addr. Returns 0 or -errno. */
+static int tracee_copy(pid_t tid, uint64_t addr, void *buf, size_t len, int to_task)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n = to_task ? process_vm_writev(tid, &local, 1, &remote, 1, 0)
+			    : process_vm_readv(tid, &local, 1, &remote, 1, 0);
+
+	if (n == (ssize_t)len)
+		return 0;
+	if (n >= 0 || errno == EFAULT)
+		return -EFAULT;
+	if (errno != EPERM && errno != ENOSYS)
+		return -errno;
+	/* process_vm_* may be refused (seccomp in a container): use /proc. */
+	return tracee_copy_mem(tid, addr, buf, len, to_task);
+}
+
+int tracee_read_forced(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	return tracee_copy_mem(tid, addr, buf, len, 0);
 }
 
 int tracee_read(pid_t tid, uint64_t addr, void *buf, size_t len)

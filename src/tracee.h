@@ -99,6 +99,12 @@ void tracee_remove(struct tracee_table *t, pid_t tid);
  * any of it is unreadable, or another -errno.
  */
 int tracee_read(pid_t tid, uint64_t addr, void *buf, size_t len);
+/*
+ * The same through /proc/PID/mem, as a debugger reads: also memory that
+ * may be written and not read, which the kernel's own reads for a call
+ * (copy_from_user) see on x86 and process_vm_readv refuses.
+ */
+int tracee_read_forced(pid_t tid, uint64_t addr, void *buf, size_t len);
 /* Writes len bytes at addr in the task's memory. Returns 0 or -errno, as tracee_read. */
 int tracee_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
 

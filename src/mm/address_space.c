@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #define I386_TASK_SIZE   0xffffe000ULL     /* IA32_PAGE_OFFSET */
 #define X86_64_TASK_SIZE 0x7ffffffff000ULL /* (1 << 47) - PAGE_SIZE */
@@ -97,6 +98,18 @@ bool as_range_is_free(const struct address_space *as, uint64_t start, uint64_t e
 	const struct mapping *m = as_find(as, start);
 
 	return !m || m->start >= end;
+}
+
+bool as_range_kernel_readable(const struct address_space *as, uint64_t start, uint64_t end)
+{
+	uint64_t at = start;
+
+	for (const struct mapping *m = as_find(as, start); m && at < end; m = as_next(as, m)) {
+		if (m->start > at || !(m->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+			return false;
+		at = m->end;
+	}
+	return at >= end;
 }
 
 const struct mapping *as_first(const struct address_space *as)

@@ -93,6 +93,14 @@ const struct mapping *as_find(const struct address_space *as, uint64_t addr);
 /* Returns true when no mapping overlaps [start, end). */
 bool as_range_is_free(const struct address_space *as, uint64_t start, uint64_t end);
 
+/*
+ * Whether the kernel can read [start, end) for a call (copy_from_user):
+ * mapped throughout, by mappings with any access at all. x86 pages that
+ * may be written or executed may be read too; only protection keys (not
+ * modelled) make execute-only pages.
+ */
+bool as_range_kernel_readable(const struct address_space *as, uint64_t start, uint64_t end);
+
 /* In-order iteration: for (m = as_first(as); m; m = as_next(as, m)).
  * Each returns NULL past the ends; O(1) amortised. */
 const struct mapping *as_first(const struct address_space *as);

@@ -85,10 +85,21 @@ int main(void)
 		args[1] = PG;
 		args[2] = RW;
 		EXPECT("old_mmap with a struct running into PROT_NONE", syscall(SYS_mmap, args), "EFAULT");
+		/* the kernel reads write-only memory: x86 pages have no write-only */
+		EXPECT("make the second write-only", mprotect((void *)(two + PG), PG, PROT_WRITE), "ok");
+		args[3] = ANON;
+		args[4] = (uint32_t)-1;
+		args[5] = 0;
+		r = EXPECT("old_mmap with a struct running into write-only memory",
+			   syscall(SYS_mmap, args), "ok");
+		if (r != -1)
+			munmap((void *)r, PG);
 	}
 #else
 	printf("old_mmap with a bad struct pointer: EFAULT\n");
 	printf("old_mmap with a struct running into PROT_NONE: EFAULT\n");
+	printf("make the second write-only: ok\n");
+	printf("old_mmap with a struct running into write-only memory: ok\n");
 #endif
 	munmap((void *)two, 2 * PG);
 
