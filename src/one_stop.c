@@ -445,12 +445,9 @@ void one_stop_check_stub(struct tracee *tr)
 }
 
 /* The history slot of an image (vm_space.image): the hash's top bits. */
-static unsigned image_slot(const struct service *svc, uint64_t image)
+static unsigned image_slot(uint64_t image)
 {
-	(void)svc;
-	_Static_assert(sizeof(svc->image_calls) / sizeof(svc->image_calls[0]) == 64,
-		       "image_slot takes 6 bits");
-	return (unsigned)(image >> 58);
+	return (unsigned)(image >> (64 - SERVICE_IMAGE_BITS));
 }
 
 /*
@@ -460,7 +457,7 @@ static unsigned image_slot(const struct service *svc, uint64_t image)
 static unsigned count_call(struct service *svc, struct vm_space *vm)
 {
 	if (!vm->stub_after) {
-		unsigned slot = image_slot(svc, vm->image);
+		unsigned slot = image_slot(vm->image);
 
 		if (!vm->interpreted)
 			vm->stub_after = CALLS_BEFORE_STUB;
@@ -481,7 +478,7 @@ void one_stop_image_done(struct service *svc, const struct vm_space *vm)
 	/* a thread's end, or a vfork child's exec, is not the run's */
 	if (!vm || !vm->image || vm->refs != 1)
 		return;
-	slot = image_slot(svc, vm->image);
+	slot = image_slot(vm->image);
 	if (svc->image_calls[slot].image != vm->image) {
 		svc->image_calls[slot].image = vm->image;
 		svc->image_calls[slot].calls = 0;

@@ -11,6 +11,9 @@
  * call so the kernel carries that out; at the exit it commits the effect to
  * the model and checks that the kernel did exactly what the model says.
  */
+/* The history of image_calls holds 2^this program files. */
+#define SERVICE_IMAGE_BITS 6
+
 struct service {
 	int verify;		/* compare with /proc/PID/maps after every call */
 	/* whether calls may finish through the stub page (one_stop.h) */
@@ -24,7 +27,7 @@ struct service {
 	struct {
 		uint64_t image;
 		unsigned calls;
-	} image_calls[64];
+	} image_calls[1 << SERVICE_IMAGE_BITS];
 	unsigned long problems;	/* internal errors and --verify differences */
 	/*
 	 * mbind set a policy in shared memory, which other processes map

@@ -186,12 +186,12 @@ static int model_detach(struct address_space *as, pid_t tid, uint64_t addr)
 	 */
 	if (segment_size(tid, (int)m->backing.inode, &len) < 0)
 		len = UINT64_MAX - addr;
-	for (const struct mapping *p = m; p && p->end - addr <= len; p = as_next(as, p))
+	if (!attach_of(m))
+		return 1;
+	for (const struct mapping *p = as_next(as, m); p && p->end - addr <= len; p = as_next(as, p))
 		if (p->kind == MAPPING_KIND_SHM && !attach_of(p) && p->start - addr == p->offset &&
 		    p->backing.inode == m->backing.inode)
 			return 1;
-	if (!attach_of(m))
-		return 1;
 	/* that first one goes whole, even grown past the segment by mremap */
 	next = m->end;
 	as_unmap(as, m->start, mapping_len(m));

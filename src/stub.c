@@ -216,18 +216,21 @@ void stub_insert_in_model(struct stub *st, struct address_space *as)
 		as_insert(as, &st->pages[i]);
 }
 
+/* Whether m is the stub's page as memtrace made it, as far as /proc can tell. */
+static int page_as_made(const struct mapping *m, const struct mapping *page)
+{
+	return m && m->start == page->start && m->end == page->end && m->prot == page->prot &&
+	       m->backing.inode == page->backing.inode &&
+	       m->backing.dev_major == page->backing.dev_major &&
+	       m->backing.dev_minor == page->backing.dev_minor;
+}
+
 int stub_restore_in_model(struct stub *st, struct address_space *as)
 {
 	/* a failed MAP_FIXED (huge pages) may have unmapped them unseen */
-	for (int i = 0; i < 2; i++) {
-		const struct mapping *m = as_lookup(as, st->pages[i].start);
-
-		if (!m || m->start != st->pages[i].start || m->end != st->pages[i].end ||
-		    m->prot != st->pages[i].prot || m->backing.inode != st->pages[i].backing.inode ||
-		    m->backing.dev_major != st->pages[i].backing.dev_major ||
-		    m->backing.dev_minor != st->pages[i].backing.dev_minor)
+	for (int i = 0; i < 2; i++)
+		if (!page_as_made(as_lookup(as, st->pages[i].start), &st->pages[i]))
 			return 0;
-	}
 	stub_insert_in_model(st, as);
 	return 1;
 }
@@ -237,8 +240,7 @@ int stub_intact(const struct stub *st, const struct address_space *as)
 	for (int i = 0; i < 2; i++) {
 		const struct mapping *m = as_lookup(as, st->pages[i].start);
 
-		if (!m || m->kind != MAPPING_KIND_MEMTRACE_STUB || m->start != st->pages[i].start ||
-		    m->end != st->pages[i].end || m->prot != st->pages[i].prot)
+		if (!page_as_made(m, &st->pages[i]) || m->kind != MAPPING_KIND_MEMTRACE_STUB)
 			return 0;
 	}
 	return 1;
