@@ -10,6 +10,19 @@
  */
 #define SECCOMP_DATA_BADARCH 0xffffu
 
+/*
+ * Calls made from these instruction pointers (the address just past their
+ * syscall instruction) pass untraced: the mmap and madvise of the bootstrap
+ * that finishes memtrace's stub page at 0x100000 (src/stub_code.c puts
+ * them there, and checks that no slot's call ends at one), so that making
+ * the stub costs two stops fewer. The test is the filter's first: every
+ * other call pays two instructions for it. A program's own syscall
+ * instruction ending at one of them would pass untraced as well
+ * (memtrace(1), BUGS).
+ */
+#define SECCOMP_UNTRACED_IP_MAP		0x100030u
+#define SECCOMP_UNTRACED_IP_ADVISE	0x100060u
+
 struct seccomp_program {
 	struct sock_filter *insns;
 	unsigned short len;

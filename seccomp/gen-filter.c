@@ -15,7 +15,8 @@
  * numbers in the native (x86_64) numbering and translates them by name for
  * other arches, so each arch gets a context of its own, built from names,
  * and the two are merged. A row this libseccomp cannot name (a call newer
- * than it) is tested for by its numbers in front of libseccomp's filter.
+ * than it) is tested for by its numbers in front of libseccomp's filter,
+ * and in front of all, the stub bootstrap's calls pass (filter.h).
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -159,6 +160,29 @@ static int prefix_own_numbers(struct sock_filter *insns, size_t *n)
 	return 0;
 }
 
+/*
+ * Puts in front of the n instructions at insns (room for UNTRACED_LEN more)
+ * the test that lets the stub bootstrap's calls through (filter.h): the ip's
+ * high half first, which is not 0 for nearly every x86_64 call.
+ */
+#define UNTRACED_LEN 6
+static void prefix_untraced_ips(struct sock_filter *insns, size_t *n)
+{
+	const uint32_t ip = offsetof(struct seccomp_data, instruction_pointer);
+	const struct sock_filter test[UNTRACED_LEN] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_UNTRACED_IP_MAP, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_UNTRACED_IP_ADVISE, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+
+	memmove(insns + UNTRACED_LEN, insns, *n * sizeof(*insns));
+	memcpy(insns, test, sizeof(test));
+	*n += UNTRACED_LEN;
+}
+
 /* Builds the filter into *insns (malloc'ed), *len instructions. Returns 0 or -errno. */
 static int build_filter(struct sock_filter **insns, size_t *len)
 {
@@ -190,11 +214,11 @@ static int build_filter(struct sock_filter **insns, size_t *len)
 		goto out;
 	size = lseek(fd, 0, SEEK_END);
 	if (size <= 0 || size % sizeof(struct sock_filter) ||
-	    size / sizeof(struct sock_filter) + PREFIX_MAX > BPF_MAXINSNS) {
+	    size / sizeof(struct sock_filter) + PREFIX_MAX + UNTRACED_LEN > BPF_MAXINSNS) {
 		err = -EINVAL;
 		goto out;
 	}
-	*insns = malloc(size + PREFIX_MAX * sizeof(struct sock_filter));
+	*insns = malloc(size + (PREFIX_MAX + UNTRACED_LEN) * sizeof(struct sock_filter));
 	if (!*insns) {
 		err = -ENOMEM;
 		goto out;
@@ -210,6 +234,8 @@ static int build_filter(struct sock_filter **insns, size_t *len)
 	if (err < 0) {
 		free(*insns);
 		*insns = NULL;
+	} else {
+		prefix_untraced_ips(*insns, len);
 	}
 out:
 	if (fd >= 0)

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -76,6 +77,7 @@ static int wait_stop(struct injection *inj, int *st, int *status)
 	while (waitpid(inj->tid, st, __WALL) < 0)
 		if (errno != EINTR)
 			return -errno;
+	inj->stops++;
 	if (WIFEXITED(*st) || WIFSIGNALED(*st)) {
 		*status = *st;
 		return -ESRCH;
@@ -86,6 +88,12 @@ static int wait_stop(struct injection *inj, int *st, int *status)
 		return -EINTR;
 	}
 	return 0;
+}
+
+/* Whether st is a signal-delivery stop (no event, not a syscall stop). */
+static int signal_stop(int st)
+{
+	return (unsigned)st >> 16 == 0 && WSTOPSIG(st) != (SIGTRAP | 0x80);
 }
 
 /* Waits for the injected call's exit stop. Returns 0 or -errno. */
@@ -106,8 +114,7 @@ static int run_to_exit(struct injection *inj, int64_t *result, int *status)
 				*result = info.exit.rval;
 				return 0;
 			}
-		} else if ((unsigned)st >> 16 == 0 &&
-			   delivered(inj->tid, WSTOPSIG(st)) != DELIVERED_REFUSED) {
+		} else if (signal_stop(st) && delivered(inj->tid, WSTOPSIG(st)) != DELIVERED_REFUSED) {
 			hold_signal(inj, WSTOPSIG(st));
 		}
 		/* syscall-enter, seccomp and other event stops: on to the exit */
@@ -116,14 +123,19 @@ static int run_to_exit(struct injection *inj, int64_t *result, int *status)
 	}
 }
 
+static void set_args(struct user_regs_struct *regs, enum arch arch, const uint64_t args[6])
+{
+	for (int i = 0; i < 6; i++)
+		*arg_reg(regs, arch, i) = args[i];
+}
+
 /* Runs the call regs hold, with nr's args, to its exit. Returns 0 or -errno. */
 static int run_call(struct injection *inj, struct user_regs_struct *regs, const uint64_t args[6],
 		    int64_t *result, int *status)
 {
 	int err;
 
-	for (int i = 0; i < 6; i++)
-		*arg_reg(regs, inj->arch, i) = args[i];
+	set_args(regs, inj->arch, args);
 	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, regs) < 0 ||
 	    ptrace(PTRACE_SYSCALL, inj->tid, 0L, 0L) < 0)
 		return -errno;
@@ -152,14 +164,22 @@ static void take_refusal(struct injection *inj)
 	inject_syscall(inj, getpid_nr[inj->arch], (uint64_t[6]){ 0 }, &ignored, &status);
 }
 
-int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64_t *result,
-		   int *status)
+/* The registers that run nr through the task's syscall instruction again. */
+static struct user_regs_struct call_again(const struct injection *inj, long nr)
 {
 	struct user_regs_struct regs = inj->saved;
 
 	regs.rip -= 2;
 	regs.rax = (unsigned long long)nr;
 	regs.orig_rax = (unsigned long long)nr;
+	return regs;
+}
+
+int inject_syscall(struct injection *inj, long nr, const uint64_t args[6], int64_t *result,
+		   int *status)
+{
+	struct user_regs_struct regs = call_again(inj, nr);
+
 	return run_call(inj, &regs, args, result, status);
 }
 
@@ -196,42 +216,86 @@ int inject_instead(struct injection *inj, long nr, const uint64_t args[6], int64
 	return run_call(inj, &regs, args, result, status);
 }
 
-int inject_run_code(struct injection *inj, struct user_regs_struct *regs, uint64_t last_call_end,
+/* Runs the task on until memtrace's code faults (inject_run_code). */
+static int run_to_fault(struct injection *inj, struct user_regs_struct *regs, uint64_t end,
+			int *status)
+{
+	for (;;) {
+		int st, err;
+
+		err = wait_stop(inj, &st, status);
+		if (err < 0)
+			return err;
+		if (signal_stop(st)) {
+			enum delivered what = delivered(inj->tid, WSTOPSIG(st));
+
+			if (what == DELIVERED_FAULT) {
+				if (ptrace(PTRACE_GETREGS, inj->tid, 0L, regs) < 0)
+					return -errno;
+				return regs->rip == end ? 0 : -EFAULT;
+			}
+			if (what == DELIVERED_OTHER)
+				hold_signal(inj, WSTOPSIG(st));
+		}
+		/* seccomp stops of calls a filter traps: on at once */
+		if (ptrace(PTRACE_CONT, inj->tid, 0L, 0L) < 0)
+			return -errno;
+	}
+}
+
+int inject_run_code(struct injection *inj, struct user_regs_struct *regs, uint64_t end,
 		    int *status)
 {
 	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, regs) < 0 ||
 	    ptrace(PTRACE_CONT, inj->tid, 0L, 0L) < 0)
 		return -errno;
+	return run_to_fault(inj, regs, end, status);
+}
+
+int inject_syscall_to_seccomp_stop(struct injection *inj, long nr, const uint64_t args[6],
+				   int *status)
+{
+	struct user_regs_struct regs = call_again(inj, nr);
+
+	set_args(&regs, inj->arch, args);
+	if (ptrace(PTRACE_SETREGS, inj->tid, 0L, &regs) < 0 ||
+	    ptrace(PTRACE_CONT, inj->tid, 0L, 0L) < 0)
+		return -errno;
 	for (;;) {
-		struct __ptrace_syscall_info info;
-		long next = PTRACE_CONT;
-		int st, event, err;
+		int st, err;
 
 		err = wait_stop(inj, &st, status);
 		if (err < 0)
 			return err;
-		event = (int)((unsigned)st >> 16);
-		/* only the last call is resumed with PTRACE_SYSCALL: this is its exit */
-		if (WSTOPSIG(st) == (SIGTRAP | 0x80))
-			return ptrace(PTRACE_GETREGS, inj->tid, 0L, regs) < 0 ? -errno : 0;
-		if (event == PTRACE_EVENT_SECCOMP) {
-			memset(&info, 0, sizeof(info));
-			if (ptrace(PTRACE_GET_SYSCALL_INFO, inj->tid, (void *)sizeof(info), &info) < 0)
-				return -errno;
-			if (info.instruction_pointer == last_call_end)
-				next = PTRACE_SYSCALL;
-		} else if (event == 0) {
-			enum delivered what = delivered(inj->tid, WSTOPSIG(st));
-
-			if (what == DELIVERED_FAULT)
-				return ptrace(PTRACE_GETREGS, inj->tid, 0L, regs) < 0 ? -errno
-										  : -EFAULT;
-			if (what == DELIVERED_OTHER)
-				hold_signal(inj, WSTOPSIG(st));
-		}
-		if (ptrace((enum __ptrace_request)next, inj->tid, 0L, 0L) < 0)
+		if ((unsigned)st >> 16 == PTRACE_EVENT_SECCOMP)
+			return 0;
+		/* a stop before the call (SIGSTOP, which no mask blocks): held */
+		if (signal_stop(st))
+			hold_signal(inj, WSTOPSIG(st));
+		if (ptrace(PTRACE_CONT, inj->tid, 0L, 0L) < 0)
 			return -errno;
 	}
+}
+
+int inject_skip_call(struct injection *inj, int *status)
+{
+	int64_t ignored;
+
+	if (ptrace(PTRACE_POKEUSER, inj->tid, (void *)offsetof(struct user_regs_struct, orig_rax),
+		   (void *)-1L) < 0 ||
+	    ptrace(PTRACE_SYSCALL, inj->tid, 0L, 0L) < 0)
+		return -errno;
+	return run_to_exit(inj, &ignored, status);
+}
+
+int inject_return_into_code(struct injection *inj, uint64_t code, uint64_t end,
+			    struct user_regs_struct *regs, int *status)
+{
+	if (ptrace(PTRACE_POKEUSER, inj->tid, (void *)offsetof(struct user_regs_struct, rip),
+		   (void *)code) < 0 ||
+	    ptrace(PTRACE_CONT, inj->tid, 0L, 0L) < 0)
+		return -errno;
+	return run_to_fault(inj, regs, end, status);
 }
 
 int inject_end_rerun(struct injection *inj)

@@ -30,6 +30,7 @@ struct injection {
 	uint64_t saved_mask;		/* its blocked signals at the start */
 	int mask_set;			/* every signal is blocked meanwhile */
 	int refusal_pending;		/* a SIGSYS for an injected call may be pending */
+	unsigned stops;			/* the task's stops so far */
 };
 
 /* Starts injecting into tid, stopped at a syscall exit. Returns 0 or -errno. */
@@ -65,15 +66,37 @@ int inject_instead(struct injection *inj, long nr, const uint64_t args[6], int64
 
 /*
  * Runs code of memtrace's own, mapped in the task, from regs (ip and
- * registers as given) until the call whose syscall instruction ends at
- * last_call_end returns, or the code faults. On the way the task stops
- * only at the seccomp stops of calls memtrace's filter traps, and goes on
- * at once. *regs gets the registers at the end. Returns 0 at the last
- * call's exit, -EFAULT where the code faulted (the fault's signal is
- * dropped), -ESRCH if the task died (*status tells how), or another -errno.
+ * registers as given) until an instruction of it faults: the one at end
+ * (a ud2) when it ran through. Seccomp stops on the way (calls a filter
+ * traps) go on at once. *regs gets the registers at the fault. Returns 0
+ * at end, -EFAULT at a fault elsewhere (the fault's signal is dropped),
+ * -ESRCH if the task died (*status tells how), or another -errno.
  */
-int inject_run_code(struct injection *inj, struct user_regs_struct *regs, uint64_t last_call_end,
+int inject_run_code(struct injection *inj, struct user_regs_struct *regs, uint64_t end,
 		    int *status);
+
+/*
+ * From an exit stop: runs syscall nr with args through the task's syscall
+ * instruction, up to the call's seccomp stop. Only for a call memtrace's
+ * filter traps and no other filter answers first: without that stop the
+ * task would go on in its own code with the call's registers. From there,
+ * inject_skip_call or inject_return_into_code.
+ */
+int inject_syscall_to_seccomp_stop(struct injection *inj, long nr, const uint64_t args[6],
+				   int *status);
+
+/* At a seccomp stop: the call does not run; the task goes to its exit stop. */
+int inject_skip_call(struct injection *inj, int *status);
+
+/*
+ * At a seccomp stop: the call runs and returns into code of memtrace's
+ * own at code; from there as inject_run_code. One stop fewer than letting
+ * the call return to its exit stop and then inject_run_code. Where the
+ * code is not mapped, the fault is at code (-EFAULT), with the call's
+ * result in the accumulator of *regs.
+ */
+int inject_return_into_code(struct injection *inj, uint64_t code, uint64_t end,
+			    struct user_regs_struct *regs, int *status);
 
 /*
  * After inject_instead: the task's registers back, its ip on its syscall

@@ -514,8 +514,8 @@ int one_stop_make_stub(struct service *svc, struct tracee *tr, enum arch arch, i
 					    "memtrace's remote calls could meet"
 					  : strerror(-err));
 	} else {
-		debug_msg("[pid %d] stub page at %#llx", (int)tr->tid,
-			  (unsigned long long)STUB_ADDRESS);
+		debug_msg("[pid %d] stub page at %#llx, made in %u stops and the call's rerun",
+			  (int)tr->tid, (unsigned long long)STUB_ADDRESS, vm->stub->made_in);
 	}
 	return used;
 }

@@ -72,6 +72,7 @@ struct stub {
 	struct stub_slot slots[STUB_SLOTS];
 	unsigned busy;			/* slots issued and not handed back */
 	struct stub_slot_layout layout;	/* of every slot's code */
+	unsigned made_in;		/* the stops making it took, the call's rerun aside */
 	/*
 	 * Tasks whose slot was freed while they ran on (the slot's code said
 	 * it was left): one may still be on its last instruction, the jump

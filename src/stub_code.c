@@ -2,9 +2,11 @@
  * The stub page's machine code: each slot's, and the bootstrap that maps
  * the data page from inside the child.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "filter.h"
 #include "stub.h"
 #include "stub_code.h"
 
@@ -106,6 +108,20 @@ void stub_code_slot(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
 	}
 }
 
+/*
+ * The ABI's syscall instruction, ending at end (NOPs before it). Returns 0,
+ * or -E2BIG when the code before it already reaches past that.
+ */
+static int put_syscall_ending_at(struct code_buffer *b, enum arch arch, uint64_t end)
+{
+	if (b->at + 2 > end)
+		return -E2BIG;
+	while (b->at + 2 < end)
+		put_bytes(b, (const uint8_t[]){ 0x90 }, 1);
+	put_syscall(b, arch);
+	return 0;
+}
+
 /* The registers of each ABI, by the encoding of "mov reg32, imm32" (opcode, REX.B). */
 enum reg_code { EAX = 0, ECX = 1, EDX = 2, EBX = 3, EBP = 5, ESI = 6, EDI = 7, R9D = 9, R10D = 10 };
 
@@ -119,16 +135,33 @@ static void put_mov_imm(struct code_buffer *b, enum reg_code reg, uint32_t imm)
 }
 
 /*
+ * The untraced ips lie in the slots the bootstrap borrows (its nonce after
+ * them), and once the slots' code replaces it, none ends a slot's syscall
+ * instruction: a restarted call in a slot must trap.
+ */
+_Static_assert(SECCOMP_UNTRACED_IP_MAP > STUB_ADDRESS + 32 &&
+	       SECCOMP_UNTRACED_IP_ADVISE + 2 + 16 <= STUB_ADDRESS + 2 * STUB_SLOT_SIZE,
+	       "the bootstrap's untraced calls lie outside the slots it borrows");
+_Static_assert((SECCOMP_UNTRACED_IP_MAP - STUB_ADDRESS) % STUB_SLOT_SIZE != 2 &&
+	       (SECCOMP_UNTRACED_IP_ADVISE - STUB_ADDRESS) % STUB_SLOT_SIZE != 2,
+	       "an untraced ip ends a slot's syscall instruction");
+
+/*
  * x86_64: the descriptor comes in r8 (mmap's fifth argument, which the
  * code mmap left there too); the results go to rbx, rbp and rax.
  * i386: the descriptor comes in edi; the results go to ebp, esi and eax.
+ * mmap and madvise end where the filter lets them through untraced.
  */
-void stub_code_bootstrap(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
-			 struct stub_bootstrap *out)
+int stub_code_bootstrap(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
+			struct stub_bootstrap *out)
 {
 	struct code_buffer b = { p, code };
 	uint32_t map_flags = MAP_SHARED | MAP_FIXED_NOREPLACE;
+	int err;
 
+	out->size = 0;
+	if (code != STUB_ADDRESS)
+		return -E2BIG;
 	if (arch == ARCH_X86_64) {
 		put_mov_imm(&b, EAX, 9);				/* mmap */
 		put_mov_imm(&b, EDI, (uint32_t)data);
@@ -136,7 +169,7 @@ void stub_code_bootstrap(uint8_t *p, enum arch arch, uint64_t code, uint64_t dat
 		put_mov_imm(&b, EDX, PROT_READ | PROT_WRITE);
 		put_mov_imm(&b, R10D, map_flags);
 		put_mov_imm(&b, R9D, STUB_PAGE);			/* offset in bytes */
-		put_syscall(&b, arch);
+		err = put_syscall_ending_at(&b, arch, SECCOMP_UNTRACED_IP_MAP);
 		put_bytes(&b, (const uint8_t[]){ 0x48, 0x89, 0xc3 }, 3);	/* mov rbx, rax */
 		put_mov_imm(&b, EAX, 3);				/* close */
 		put_bytes(&b, (const uint8_t[]){ 0x4c, 0x89, 0xc7 }, 3);	/* mov rdi, r8 */
@@ -153,7 +186,7 @@ void stub_code_bootstrap(uint8_t *p, enum arch arch, uint64_t code, uint64_t dat
 		put_mov_imm(&b, EDX, PROT_READ | PROT_WRITE);
 		put_mov_imm(&b, ESI, map_flags);
 		put_mov_imm(&b, EBP, 1);				/* offset in pages */
-		put_syscall(&b, arch);
+		err = put_syscall_ending_at(&b, arch, SECCOMP_UNTRACED_IP_MAP);
 		put_bytes(&b, (const uint8_t[]){ 0x89, 0xc5 }, 2);	/* mov ebp, eax */
 		put_mov_imm(&b, EAX, 6);				/* close */
 		put_bytes(&b, (const uint8_t[]){ 0x89, 0xfb }, 2);	/* mov ebx, edi */
@@ -164,10 +197,12 @@ void stub_code_bootstrap(uint8_t *p, enum arch arch, uint64_t code, uint64_t dat
 		put_mov_imm(&b, ECX, 2 * STUB_PAGE);
 		put_mov_imm(&b, EDX, MADV_DONTFORK);
 	}
-	put_syscall(&b, arch);
-	out->last_call_end = b.at;
+	if (err == 0)
+		err = put_syscall_ending_at(&b, arch, SECCOMP_UNTRACED_IP_ADVISE);
+	out->end = b.at;
 	put_bytes(&b, (const uint8_t[]){ 0x0f, 0x0b }, 2);		/* ud2 */
 	out->size = (size_t)(b.at - code);
+	return err;
 }
 
 void stub_bootstrap_enter(struct user_regs_struct *regs, enum arch arch, uint64_t code,

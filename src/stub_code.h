@@ -35,16 +35,18 @@ void stub_code_slot(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
  * mapped at code: mmap of the data page at data (MAP_SHARED |
  * MAP_FIXED_NOREPLACE, offset one page) from the memfd's descriptor, close
  * of that descriptor, madvise(MADV_DONTFORK) of both pages, then an
- * undefined instruction that ends it should madvise not stop the task.
- * Each result stays in a register of its own.
+ * undefined instruction, whose fault stops the task: memtrace's filter lets
+ * the three calls run without a stop (its untraced ips, filter.h). Each
+ * result stays in a register of its own. Returns 0, or -E2BIG where the
+ * calls cannot end at those ips (code is not STUB_ADDRESS).
  */
 struct stub_bootstrap {
 	size_t size;		/* bytes written at p */
-	uint64_t last_call_end;	/* the ip just past madvise's syscall instruction */
+	uint64_t end;		/* the ud2's address, just past madvise's syscall instruction */
 };
 
-void stub_code_bootstrap(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
-			 struct stub_bootstrap *out);
+int stub_code_bootstrap(uint8_t *p, enum arch arch, uint64_t code, uint64_t data,
+			struct stub_bootstrap *out);
 
 /* Sets the registers to enter the bootstrap at code with the memfd's descriptor fd. */
 void stub_bootstrap_enter(struct user_regs_struct *regs, enum arch arch, uint64_t code,

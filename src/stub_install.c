@@ -7,17 +7,22 @@
  *   1. the call becomes memfd_create (one stop: its exit);
  *   2. memtrace sizes the memfd, maps it, writes every slot's code, and
  *      over the first slots a bootstrap;
- *   3. the task's syscall instruction runs mmap of the code page (three
- *      stops); memtrace reads the page back through the task: its own
- *      bytes, or another file a thread put on the descriptor meanwhile;
+ *   3. the task's syscall instruction runs mmap of the code page, which
+ *      returns into the bootstrap (one stop: its seccomp stop). Beside
+ *      other tasks, which may put another file on the descriptor, or
+ *      other filters, which may answer it without that stop, it returns
+ *      to its exit stop instead (three stops), and memtrace reads the
+ *      page back through the task before the task runs it;
  *   4. the task runs the bootstrap: mmap of the data page, close,
- *      madvise(MADV_DONTFORK) (two seccomp stops and madvise's exit);
- *      memtrace reads the data page back the same way;
+ *      madvise(MADV_DONTFORK), which memtrace's filter lets through
+ *      untraced (filter.h), then a ud2 (one stop: its fault); memtrace
+ *      reads the data page back the same way;
  *   5. the slots' code goes over the bootstrap, and the task's own call
  *      runs again (a seccomp stop of its own).
  *
- * Five remote calls as single injections would take thirteen stops.
- * Signals stay blocked in the task meanwhile (inject.h). A program with
+ * Four stops in all with the rerun (else six), where five
+ * remote calls as single injections would take thirteen. Signals stay
+ * blocked in the task meanwhile (inject.h). A program with
  * seccomp filters of its own gets no stub: they may refuse these calls,
  * or kill it for them.
  */
@@ -74,6 +79,7 @@ struct install {
 	int64_t fd;			/* the task's descriptor of the memfd, or -1 */
 	int fd_closed;			/* the bootstrap closed it */
 	int code_mapped, data_mapped;	/* the task's mmap calls put a page there */
+	int straight;			/* the code mmap returns into the bootstrap */
 	struct stub_bootstrap boot;
 	uint8_t nonce[2][NONCE_SIZE];	/* after the bootstrap; in the data page */
 	int *status;
@@ -208,7 +214,9 @@ static int map_here(struct install *in)
 		return errno ? -errno : -EIO;
 	write_slots(st, BOOTSTRAP_SLOTS, STUB_SLOTS - BOOTSTRAP_SLOTS);
 	code = (uint8_t *)st->mem;
-	stub_code_bootstrap(code, st->arch, st->address, st->address + STUB_PAGE, &in->boot);
+	err = stub_code_bootstrap(code, st->arch, st->address, st->address + STUB_PAGE, &in->boot);
+	if (err < 0)
+		return err;
 	if (in->boot.size + NONCE_SIZE > BOOTSTRAP_SLOTS * STUB_SLOT_SIZE)
 		return -E2BIG;	/* the bootstrap outgrew the slots it borrows */
 	memcpy(code + in->boot.size, in->nonce[0], NONCE_SIZE);
@@ -231,6 +239,21 @@ static int task_sees(const struct install *in, uint64_t at, const volatile uint8
 	return memcmp(seen, (const void *)mine, len) == 0 ? 0 : -EBADF;
 }
 
+/*
+ * Whether the task's descriptor fd is still the memfd: beside other
+ * threads, one may have closed it and opened a file of its own there,
+ * which memtrace must not close.
+ */
+static int still_ours(const struct stub *st, pid_t tid, int64_t fd)
+{
+	char path[64];
+	struct stat now;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, (int)fd);
+	return st->file.st_ino && stat(path, &now) == 0 && now.st_ino == st->file.st_ino &&
+	       now.st_dev == st->file.st_dev;
+}
+
 /* A remote call that must return want. Returns 0 or -errno. */
 static int run_expecting(struct install *in, long nr, const uint64_t args[6], int64_t want)
 {
@@ -244,31 +267,52 @@ static int run_expecting(struct install *in, long nr, const uint64_t args[6], in
 	return got != want ? -EEXIST : 0;
 }
 
-/* Maps the code page, checks it, and runs the bootstrap. Returns 0 or -errno. */
+/*
+ * Maps the code page and runs the bootstrap. Straight: the mmap returns
+ * into it; at its seccomp stop the descriptor is checked to be the memfd
+ * still (no other task may use it then, but a process sharing the
+ * descriptor table). Otherwise the page is checked through the task
+ * before the task runs it. Returns 0 or -errno.
+ */
 static int map_in_task(struct install *in)
 {
 	const struct install_numbers *nr = &install_numbers[in->inj.arch];
 	struct stub *st = in->st;
+	const uint64_t args[6] = { st->address, STUB_PAGE, PROT_READ | PROT_EXEC,
+				   MAP_SHARED | MAP_FIXED_NOREPLACE, (uint64_t)in->fd, 0 };
 	struct user_regs_struct regs;
 	struct stub_bootstrap_results res;
 	int err;
 
-	err = run_expecting(in, nr->mmap,
-			    (uint64_t[6]){ st->address, STUB_PAGE, PROT_READ | PROT_EXEC,
-					   MAP_SHARED | MAP_FIXED_NOREPLACE, (uint64_t)in->fd, 0 },
-			    (int64_t)st->address);
-	in->code_mapped = err == 0;
-	if (err == 0)
-		/* the task runs these bytes next: they must be memtrace's */
-		err = task_sees(in, st->address, st->mem, in->boot.size + NONCE_SIZE);
-	if (err < 0)
-		return err;
-	regs = in->inj.saved;
-	stub_bootstrap_enter(&regs, st->arch, st->address, in->fd);
-	err = inject_run_code(&in->inj, &regs, in->boot.last_call_end, in->status);
-	/* at the ud2: madvise ran but did not stop (a filter of the program's answered it) */
-	if (err == -EFAULT && regs.rip == in->boot.last_call_end)
-		err = 0;
+	if (in->straight) {
+		err = inject_syscall_to_seccomp_stop(&in->inj, nr->mmap, args, in->status);
+		/* the task runs the page at once: it must be memtrace's */
+		if (err == 0 && !still_ours(st, in->inj.tid, in->fd)) {
+			err = inject_skip_call(&in->inj, in->status);
+			return err < 0 ? err : -EBADF;
+		}
+		if (err == 0)
+			err = inject_return_into_code(&in->inj, st->address, in->boot.end, &regs,
+						      in->status);
+		/* the fault on its first instruction: the page is not there */
+		if (err == -EFAULT && regs.rip == st->address) {
+			int64_t got = arch_syscall_result(in->inj.arch, regs.rax);
+
+			return syscall_result_is_error(got) ? (int)got : -EEXIST;
+		}
+		in->code_mapped = !inject_task_lost(err);
+	} else {
+		err = run_expecting(in, nr->mmap, args, (int64_t)st->address);
+		in->code_mapped = err == 0;
+		if (err == 0)
+			/* the task runs these bytes next: they must be memtrace's */
+			err = task_sees(in, st->address, st->mem, in->boot.size + NONCE_SIZE);
+		if (err < 0)
+			return err;
+		regs = in->inj.saved;
+		stub_bootstrap_enter(&regs, st->arch, st->address, in->fd);
+		err = inject_run_code(&in->inj, &regs, in->boot.end, in->status);
+	}
 	if (err < 0)
 		return err;
 	stub_bootstrap_results(&regs, st->arch, &res);
@@ -322,38 +366,25 @@ static long filters_of(const char *status_path)
 }
 
 /*
- * Whether the task runs under seccomp filters besides memtrace's one and
- * those memtrace itself runs under (a container's, which let memtrace's
- * own calls through): a filter the program added may answer memtrace's
- * remote calls with an error, SIGSYS, or by killing the program, which
- * memtrace cannot tell beforehand. Older kernels do not say: no.
+ * How many seccomp filters the task runs under besides memtrace's one, or
+ * -1 where the kernel does not say (before 5.9); *inherited: how many of
+ * them memtrace runs under itself (a container's, which let memtrace's
+ * own calls through). The others are the program's: they may answer
+ * memtrace's remote calls with an error, SIGSYS, or by killing the
+ * program, which memtrace cannot tell beforehand.
  */
-static int has_filters_of_its_own(pid_t tid)
+static long other_filters(pid_t tid, long *inherited)
 {
-	static long inherited = -2;	/* memtrace's own count, once */
+	static long own = -2;	/* memtrace's count, once */
 	char path[64];
 	long count;
 
-	if (inherited == -2)
-		inherited = filters_of("/proc/self/status");
+	if (own == -2)
+		own = filters_of("/proc/self/status");
+	*inherited = own;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	count = filters_of(path);
-	return inherited >= 0 && count > inherited + 1;
-}
-
-/*
- * Whether the task's descriptor fd is still the memfd: beside other
- * threads, one may have closed it and opened a file of its own there,
- * which memtrace must not close.
- */
-static int still_ours(const struct stub *st, pid_t tid, int64_t fd)
-{
-	char path[64];
-	struct stat now;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, (int)fd);
-	return st->file.st_ino && stat(path, &now) == 0 && now.st_ino == st->file.st_ino &&
-	       now.st_dev == st->file.st_dev;
+	return own >= 0 && count > 0 ? count - 1 : -1;
 }
 
 /*
@@ -383,6 +414,7 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 		 int *err_out)
 {
 	struct install in = { .fd = -1, .status = status };
+	long others, inherited;
 	int err;
 
 	*err_out = 0;
@@ -390,11 +422,17 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 		*err_out = -EEXIST;
 		return 0;
 	}
+	others = other_filters(tid, &inherited);
 	/* the tests make it all the same, to see a refusal handled */
-	if (has_filters_of_its_own(tid) && !fault_wanted("stub-beside-filters")) {
+	if (others > inherited && !fault_wanted("stub-beside-filters")) {
 		*err_out = -ENOTSUP;
 		return 0;
 	}
+	/*
+	 * No other task to put a file on the descriptor meanwhile, and no
+	 * filter but memtrace's to answer the code mmap without its stop.
+	 */
+	in.straight = vm->refs == 1 && others == 0;
 	in.st = stub_alloc();
 	if (!in.st) {
 		*err_out = -ENOMEM;
@@ -457,6 +495,7 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 	if (inject_end_rerun(&in.inj) < 0 && err == 0)
 		err = -ESRCH;
 	if (err == 0) {
+		in.st->made_in = in.inj.stops;
 		stub_insert_in_model(in.st, &vm->as);
 		vm->stub = in.st;
 	} else {

@@ -3,7 +3,8 @@
  * its own that answers system call NAME (madvise, memfd_create, close)
  * with EPERM, or with -t with SIGSYS (SECCOMP_RET_TRAP, as sandboxes that
  * emulate calls in a handler do): memtrace's remote calls meet it too
- * (faults.sh).
+ * (faults.sh). NAME none: a filter that answers nothing, as a container's
+ * lets memtrace's calls through (stops.sh).
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -19,7 +20,7 @@ int main(int argc, char **argv)
 {
 	static const struct { const char *name; int nr; } calls[] = {
 		{ "madvise", SYS_madvise }, { "memfd_create", SYS_memfd_create },
-		{ "close", SYS_close },
+		{ "close", SYS_close }, { "none", -2 },	/* a number no call has */
 	};
 	int trap = argc > 1 && strcmp(argv[1], "-t") == 0;
 	int nr = -1;
@@ -29,8 +30,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc > 2 && i < sizeof(calls) / sizeof(calls[0]); i++)
 		if (strcmp(argv[1], calls[i].name) == 0)
 			nr = calls[i].nr;
-	if (nr < 0) {
-		fprintf(stderr, "usage: deny-call [-t] madvise|memfd_create|close PROG [ARGS...]\n");
+	if (nr == -1) {
+		fprintf(stderr, "usage: deny-call [-t] madvise|memfd_create|close|none PROG [ARGS...]\n");
 		return 2;
 	}
 
