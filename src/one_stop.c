@@ -504,7 +504,7 @@ int one_stop_make_stub(struct service *svc, struct tracee *tr, enum arch arch, i
 	if (vm->refs != 1 && (vm->in_flight_count || vm->waiting_head))
 		return 0;
 	vm->as.read_implies_exec = tr->read_implies_exec;
-	used = stub_install(vm, tr->tid, vm->arch, svc->seq, status, &err);
+	used = stub_install(vm, tr->tid, vm->arch, svc->seq, &svc->stub_spares, status, &err);
 	if (used < 0)
 		return used;
 	if (err < 0) {
@@ -514,8 +514,9 @@ int one_stop_make_stub(struct service *svc, struct tracee *tr, enum arch arch, i
 					    "memtrace's remote calls could meet"
 					  : strerror(-err));
 	} else {
-		debug_msg("[pid %d] stub page at %#llx, made in %u stops and the call's rerun",
-			  (int)tr->tid, (unsigned long long)STUB_ADDRESS, vm->stub->made_in);
+		debug_msg("[pid %d] stub page at %#llx, made in %u stops and the call's rerun%s",
+			  (int)tr->tid, (unsigned long long)STUB_ADDRESS, vm->stub->made_in,
+			  vm->stub->served > 1 ? ", from a spare" : "");
 	}
 	return used;
 }

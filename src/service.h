@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include "stub.h"
 #include "tracee.h"
 
 /*
@@ -28,6 +29,7 @@ struct service {
 		uint64_t image;
 		unsigned calls;
 	} image_calls[1 << SERVICE_IMAGE_BITS];
+	struct stub_spares stub_spares;	/* stub pages to use again (stub.h) */
 	unsigned long problems;	/* internal errors and --verify differences */
 	/*
 	 * mbind set a policy in shared memory, which other processes map

@@ -1,11 +1,13 @@
 /*
  * The stub page's slots: issuing calls through them, their states, and
- * leaving one where memtrace stops a task inside its code.
+ * leaving one where memtrace stops a task inside its code; and stubs kept
+ * for the next programs (stub_spares).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "stub.h"
 #include "stub_code.h"
@@ -21,29 +23,83 @@ static volatile uint8_t *slot_data(const struct stub *st, const struct stub_slot
 	return st->mem + STUB_PAGE + (size_t)(slot - st->slots) * STUB_SLOT_SIZE;
 }
 
-struct stub *stub_alloc(void)
+struct stub *stub_alloc(struct stub_spares *spares)
 {
 	/*
 	 * Pages of zeros that fault in as slots are first used (calloc cleared
 	 * all 24 KiB at once: 0.1 ms of page faults on this VM).
 	 */
-	void *st = mmap(NULL, sizeof(struct stub), PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct stub *st = mmap(NULL, sizeof(struct stub), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	return st == MAP_FAILED ? NULL : st;
+	if (st == MAP_FAILED)
+		return NULL;
+	st->spares = spares;
+	st->keep_fd = -1;
+	return st;
+}
+
+struct stub *stub_spare_take(struct stub_spares *spares)
+{
+	return spares && spares->count ? spares->st[--spares->count] : NULL;
+}
+
+/* What the slots and the model's pages hold of their own. */
+static void free_parts(struct stub *st)
+{
+	for (unsigned i = 0; i < STUB_SLOTS; i++)
+		free(st->slots[i].sc.stack.frames);
+	for (int i = 0; i < 2; i++)
+		mapping_path_put(st->pages[i].backing.path);
+}
+
+/* Zeroed but for its memfd, which keeps its code page; its data page zeroed. */
+static void make_spare(struct stub *st)
+{
+	struct stub_spares *spares = st->spares;
+	volatile uint8_t *mem = st->mem;
+	struct stat file = st->file;
+	int fd = st->keep_fd;
+	unsigned served = st->served;
+
+	free_parts(st);
+	memset(st, 0, sizeof(*st));
+	st->served = served;
+	st->spares = spares;
+	st->mem = mem;
+	st->file = file;
+	st->keep_fd = fd;
+	memset((void *)(mem + STUB_PAGE), 0, STUB_PAGE);
+	spares->st[spares->count++] = st;
 }
 
 void stub_free(struct stub *st)
 {
 	if (!st)
 		return;
+	if (st->reusable && st->keep_fd >= 0 && st->mem && st->spares &&
+	    st->spares->count < STUB_SPARES) {
+		make_spare(st);
+		return;
+	}
+	if (st->keep_fd >= 0) {
+		close(st->keep_fd);
+		st->spares->kept--;
+	}
 	if (st->mem)
 		munmap((void *)st->mem, 2 * STUB_PAGE);
-	for (unsigned i = 0; i < STUB_SLOTS; i++)
-		free(st->slots[i].sc.stack.frames);
-	for (int i = 0; i < 2; i++)
-		mapping_path_put(st->pages[i].backing.path);
+	free_parts(st);
 	munmap(st, sizeof(*st));
+}
+
+void stub_spares_free(struct stub_spares *spares)
+{
+	while (spares->count) {
+		struct stub *st = spares->st[--spares->count];
+
+		st->reusable = 0;
+		stub_free(st);
+	}
 }
 
 int stub_overlaps(const struct stub *st, uint64_t start, uint64_t len)

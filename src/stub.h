@@ -37,6 +37,26 @@ struct vm_space;
 #define STUB_SLOT_SIZE	128u
 #define STUB_MEMFD_NAME	"memtrace-stub"
 
+/*
+ * Made stubs whose programs are done, kept for the next programs: their
+ * memfd stays mapped in memtrace and open (memtrace's descriptor), and a
+ * next program opens it through /proc/<memtrace>/fd instead of making a
+ * memfd of its own, so that memtrace neither maps, writes and faults in
+ * new pages nor unmaps old ones (each unmap costs a TLB shootdown) for
+ * every program. At most STUB_KEPT_FDS descriptors are kept, by stubs in
+ * use and spare, so that many programs at once do not use up memtrace's.
+ */
+#define STUB_SPARES	4u
+#define STUB_KEPT_FDS	32u
+
+struct stub;
+
+struct stub_spares {
+	struct stub *st[STUB_SPARES];
+	unsigned count;
+	unsigned kept;		/* descriptors kept, by stubs in use and spare */
+};
+
 /* A slot's state in the data page. */
 enum stub_state {
 	STUB_FREE = 0,		/* never issued, or handed back */
@@ -73,6 +93,10 @@ struct stub {
 	unsigned busy;			/* slots issued and not handed back */
 	struct stub_slot_layout layout;	/* of every slot's code */
 	unsigned made_in;		/* the stops making it took, the call's rerun aside */
+	struct stub_spares *spares;	/* where it goes once its program is done */
+	int keep_fd;			/* memtrace's descriptor of the memfd, or -1 */
+	int reusable;			/* made whole, and no program holds a descriptor of it */
+	unsigned served;		/* the programs it was made for so far */
 	/*
 	 * Tasks whose slot was freed while they ran on (the slot's code said
 	 * it was left): one may still be on its last instruction, the jump
@@ -93,8 +117,8 @@ struct stub {
  * (*status tells how), or -EINTR when another thread's exec took its tid
  * meanwhile (*status is that exec's stop, not yet handled).
  */
-int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status,
-		 int *err);
+int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq,
+		 struct stub_spares *spares, int *status, int *err);
 
 /*
  * At a seccomp stop of tid (a call of the stub's arch): runs munmap of the
@@ -106,11 +130,24 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
  */
 int stub_unmap_instead(const struct stub *st, pid_t tid, int64_t *result, int *status);
 
-/* A zeroed stub (stub_install), or NULL. */
-struct stub *stub_alloc(void);
+/* A zeroed stub (stub_install) that goes to spares once done with, or NULL. */
+struct stub *stub_alloc(struct stub_spares *spares);
 
-/* Frees memtrace's side (its mapping, the slots' stacks). */
+/*
+ * A spare (its code page as its last program left it, its data page
+ * zeroed, its memfd mapped and kept open), or NULL.
+ */
+struct stub *stub_spare_take(struct stub_spares *spares);
+
+/*
+ * Memtrace is done with st: a reusable one with a kept descriptor becomes
+ * a spare where there is room; else memtrace's side is freed (its mapping,
+ * its descriptor, the slots' stacks).
+ */
 void stub_free(struct stub *st);
+
+/* Frees the spares, at the end. */
+void stub_spares_free(struct stub_spares *spares);
 
 /* Whether [start, start + len) touches the stub's pages. */
 int stub_overlaps(const struct stub *st, uint64_t start, uint64_t len);

@@ -53,12 +53,12 @@
 
 /* The calls the installation injects, in each ABI's numbering. */
 struct install_numbers {
-	long memfd_create, mmap, munmap, close, dup2;
+	long memfd_create, mmap, munmap, close, dup2, open;
 };
 
 static const struct install_numbers install_numbers[ARCH_COUNT] = {
-	[ARCH_X86_64] = { 319, 9, 11, 3, 33 },
-	[ARCH_I386] = { 356, 192, 91, 6, 63 },
+	[ARCH_X86_64] = { 319, 9, 11, 3, 33, 2 },
+	[ARCH_I386] = { 356, 192, 91, 6, 63, 5 },
 };
 
 /* Random bytes the pages carry while they are made: no other file has them. */
@@ -114,41 +114,115 @@ static int page_proto(struct stub *st, int index, uint64_t seq, bool read_implie
 }
 
 /*
- * The memfd's name, written below the task's stack pointer (past x86_64's
- * 128-byte red zone) for the call that reads it: memory no code of the
- * program uses at that moment, even where other threads run on. The call
- * takes the place of the task's own. Returns 0 or -errno.
+ * Whether the task's descriptor fd is still the memfd: beside other
+ * threads, one may have closed it and opened a file of its own there,
+ * which memtrace must not close.
  */
-static int create_memfd(struct install *in)
+static int still_ours(const struct stub *st, pid_t tid, int64_t fd)
 {
-	static const char name[] = STUB_MEMFD_NAME;
+	char path[64];
+	struct stat now;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, (int)fd);
+	return st->file.st_ino && stat(path, &now) == 0 && now.st_ino == st->file.st_ino &&
+	       now.st_dev == st->file.st_dev;
+}
+
+/*
+ * Runs nr(name, flags) in the task, name written below its stack pointer
+ * (past x86_64's 128-byte red zone) for that moment: memory no code of the
+ * program uses then, even where other threads run on. The first such call
+ * takes the place of the task's own; a later one runs from the exit stop
+ * the first left. *result: the call's. Returns 0 or -errno.
+ */
+static int call_with_name(struct install *in, long nr, const char *name, uint64_t flags,
+			  int64_t *result)
+{
 	struct injection *inj = &in->inj;
-	uint64_t sp = ((inj->saved.rsp & arch_infos[inj->arch].word_mask) - 128 - sizeof(name)) &
+	size_t len = strlen(name) + 1;
+	uint64_t sp = ((inj->saved.rsp & arch_infos[inj->arch].word_mask) - 128 - len) &
 		      ~(uint64_t)15;
-	uint64_t args[6] = { sp, MFD_CLOEXEC };
-	char saved[sizeof(name)];
-	int64_t fd;
+	uint64_t args[6] = { sp, flags };
+	char saved[64];
 	int err;
 
-	err = tracee_read(inj->tid, sp, saved, sizeof(saved));
+	if (len > sizeof(saved))
+		return -ENAMETOOLONG;
+	err = tracee_read(inj->tid, sp, saved, len);
 	if (err < 0)
 		return err;
-	err = tracee_write(inj->tid, sp, name, sizeof(name));
+	err = tracee_write(inj->tid, sp, name, len);
 	if (err < 0)
 		return err;
-	err = inject_instead(inj, install_numbers[inj->arch].memfd_create, args, &fd, in->status);
-	in->replaced = err == 0;
+	if (in->replaced) {
+		err = inject_syscall(inj, nr, args, result, in->status);
+	} else {
+		err = inject_instead(inj, nr, args, result, in->status);
+		in->replaced = err == 0;
+	}
 	if (inject_task_lost(err))
 		return err;
-	tracee_write(inj->tid, sp, saved, sizeof(saved));
-	if (err == 0 && fd < 0)
-		err = (int)fd;
+	tracee_write(inj->tid, sp, saved, len);
 	/* its own number back: a filter of the program's refused it with SIGSYS */
 	if (err == 0 && inj->refusal_pending)
 		err = -EPERM;
+	return err;
+}
+
+/* The task's call becomes memfd_create. Returns 0 or -errno. */
+static int create_memfd(struct install *in)
+{
+	int64_t fd;
+	int err = call_with_name(in, install_numbers[in->inj.arch].memfd_create, STUB_MEMFD_NAME,
+				 MFD_CLOEXEC, &fd);
+
+	if (err == 0 && fd < 0)
+		err = (int)fd;
 	if (err == 0)
 		in->fd = fd;
 	return err;
+}
+
+/* Whether tid sees the same /proc as memtrace: its pid namespace is memtrace's. */
+static int same_pid_namespace(pid_t tid)
+{
+	static struct stat own;	/* memtrace's, once */
+	char path[64];
+	struct stat its;
+
+	if (!own.st_ino && stat("/proc/self/ns/pid", &own) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)tid);
+	return stat(path, &its) == 0 && its.st_ino == own.st_ino && its.st_dev == own.st_dev;
+}
+
+/*
+ * The task's call becomes open of a spare's memfd through memtrace's
+ * /proc/PID/fd. Returns 0, -EAGAIN when the task could not open it (a
+ * chroot, its credentials) or opened another file (closed again): the
+ * task is at an exit stop, and the spare is as it was. Or another -errno.
+ */
+static int open_spare(struct install *in)
+{
+	const struct install_numbers *nr = &install_numbers[in->inj.arch];
+	char path[64];
+	int64_t fd, ignored;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), in->st->keep_fd);
+	err = call_with_name(in, nr->open, path, O_RDWR | O_CLOEXEC, &fd);
+	if (err < 0)
+		return in->replaced && !inject_task_lost(err) ? -EAGAIN : err;
+	if (fd < 0)
+		return -EAGAIN;
+	/* alone in its address space (straight), the task holds fd for sure */
+	if (!still_ours(in->st, in->inj.tid, fd)) {
+		err = inject_syscall(&in->inj, nr->close, (uint64_t[6]){ (uint64_t)fd }, &ignored,
+				     in->status);
+		return inject_task_lost(err) ? err : -EAGAIN;
+	}
+	in->fd = fd;
+	return 0;
 }
 
 /* Slots [first, first + n): their code in the code page. */
@@ -182,14 +256,36 @@ static int is_new_memfd(int fd)
 }
 
 /*
- * Sizes the memfd, maps it in memtrace too, and writes the code: the
- * slots', the bootstrap over the first ones, and a nonce in each page.
- * Returns 0 or -errno.
+ * Writes the code: the slots', the bootstrap over the first ones, and a
+ * nonce in each page. Returns 0 or -errno.
+ */
+static int write_code(struct install *in)
+{
+	struct stub *st = in->st;
+	uint8_t *code = (uint8_t *)st->mem;
+	int err;
+
+	if (getrandom(in->nonce, sizeof(in->nonce), 0) != sizeof(in->nonce))
+		return errno ? -errno : -EIO;
+	write_slots(st, BOOTSTRAP_SLOTS, STUB_SLOTS - BOOTSTRAP_SLOTS);
+	err = stub_code_bootstrap(code, st->arch, st->address, st->address + STUB_PAGE, &in->boot);
+	if (err < 0)
+		return err;
+	if (in->boot.size + NONCE_SIZE > BOOTSTRAP_SLOTS * STUB_SLOT_SIZE)
+		return -E2BIG;	/* the bootstrap outgrew the slots it borrows */
+	memcpy(code + in->boot.size, in->nonce[0], NONCE_SIZE);
+	memcpy((uint8_t *)st->mem + STUB_PAGE + DATA_NONCE_AT, in->nonce[1], NONCE_SIZE);
+	return 0;
+}
+
+/*
+ * Sizes the new memfd, maps it in memtrace too (keeping the descriptor,
+ * where memtrace keeps few enough, for a next program: stub.h), and writes
+ * the code. Returns 0 or -errno.
  */
 static int map_here(struct install *in)
 {
 	struct stub *st = in->st;
-	uint8_t *code;
 	char path[64];
 	void *mem;
 	int fd, err = 0;
@@ -206,22 +302,16 @@ static int map_here(struct install *in)
 	mem = err ? MAP_FAILED : mmap(NULL, 2 * STUB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (!err && mem == MAP_FAILED)
 		err = -errno;
+	/* above 2: with stderr closed, memtrace's own messages would go into it */
+	if (!err && st->spares && st->spares->kept < STUB_KEPT_FDS) {
+		st->keep_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		st->spares->kept += st->keep_fd >= 0;
+	}
 	close(fd);
 	if (err)
 		return err;
 	st->mem = mem;
-	if (getrandom(in->nonce, sizeof(in->nonce), 0) != sizeof(in->nonce))
-		return errno ? -errno : -EIO;
-	write_slots(st, BOOTSTRAP_SLOTS, STUB_SLOTS - BOOTSTRAP_SLOTS);
-	code = (uint8_t *)st->mem;
-	err = stub_code_bootstrap(code, st->arch, st->address, st->address + STUB_PAGE, &in->boot);
-	if (err < 0)
-		return err;
-	if (in->boot.size + NONCE_SIZE > BOOTSTRAP_SLOTS * STUB_SLOT_SIZE)
-		return -E2BIG;	/* the bootstrap outgrew the slots it borrows */
-	memcpy(code + in->boot.size, in->nonce[0], NONCE_SIZE);
-	memcpy((uint8_t *)st->mem + STUB_PAGE + DATA_NONCE_AT, in->nonce[1], NONCE_SIZE);
-	return 0;
+	return write_code(in);
 }
 
 /*
@@ -237,21 +327,6 @@ static int task_sees(const struct install *in, uint64_t at, const volatile uint8
 	if (len > sizeof(seen) || tracee_read(in->inj.tid, at, seen, len) < 0)
 		return -EBADF;
 	return memcmp(seen, (const void *)mine, len) == 0 ? 0 : -EBADF;
-}
-
-/*
- * Whether the task's descriptor fd is still the memfd: beside other
- * threads, one may have closed it and opened a file of its own there,
- * which memtrace must not close.
- */
-static int still_ours(const struct stub *st, pid_t tid, int64_t fd)
-{
-	char path[64];
-	struct stat now;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)tid, (int)fd);
-	return st->file.st_ino && stat(path, &now) == 0 && now.st_ino == st->file.st_ino &&
-	       now.st_dev == st->file.st_dev;
 }
 
 /* A remote call that must return want. Returns 0 or -errno. */
@@ -410,8 +485,8 @@ static int undo(struct install *in)
 	return inject_task_lost(err) ? err : 0;
 }
 
-int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, int *status,
-		 int *err_out)
+int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq,
+		 struct stub_spares *spares, int *status, int *err_out)
 {
 	struct install in = { .fd = -1, .status = status };
 	long others, inherited;
@@ -433,7 +508,11 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 	 * filter but memtrace's to answer the code mmap without its stop.
 	 */
 	in.straight = vm->refs == 1 && others == 0;
-	in.st = stub_alloc();
+	/* a spare's memfd, opened by the task through memtrace's /proc/PID/fd */
+	if (in.straight && same_pid_namespace(tid))
+		in.st = stub_spare_take(spares);
+	if (!in.st)
+		in.st = stub_alloc(spares);
 	if (!in.st) {
 		*err_out = -ENOMEM;
 		return 0;
@@ -446,7 +525,18 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 		*err_out = err;
 		return 0;
 	}
-	err = create_memfd(&in);
+	err = in.st->keep_fd >= 0 ? open_spare(&in) : create_memfd(&in);
+	/* the spare would not do: back with the spares, and a memfd of its own */
+	if (err == -EAGAIN) {
+		in.st->reusable = 1;
+		stub_free(in.st);
+		in.st = stub_alloc(spares);
+		err = in.st ? create_memfd(&in) : -ENOMEM;
+		if (in.st) {
+			in.st->address = STUB_ADDRESS;
+			in.st->arch = arch;
+		}
+	}
 	/* the call was not used (its name could not be written below sp): it goes on as it was */
 	if (!in.replaced) {
 		if (!inject_task_lost(err))
@@ -461,7 +551,7 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 	if (err == 0 && fault_wanted("signal-while-making-stub"))
 		syscall(SYS_tkill, tid, SIGUSR1);
 	if (err == 0)
-		err = map_here(&in);
+		err = in.st->mem ? write_code(&in) : map_here(&in);
 	if (err == 0 && fault_wanted("foreign-file-while-making-stub")) {
 		int64_t ignored;
 
@@ -496,6 +586,9 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq, i
 		err = -ESRCH;
 	if (err == 0) {
 		in.st->made_in = in.inj.stops;
+		in.st->served++;
+		/* no program holds a descriptor of the memfd: it may serve a next one */
+		in.st->reusable = in.fd_closed;
 		stub_insert_in_model(in.st, &vm->as);
 		vm->stub = in.st;
 	} else {

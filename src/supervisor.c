@@ -879,6 +879,7 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 	if (err < 0 && !sv->output_failed)
 		output_broke(sv, err);
 	tracee_table_destroy(&sv->tracees);
+	stub_spares_free(&sv->service.stub_spares);
 	recording_stop(&sv->recording);
 	if (sv->service.problems)
 		error_msg("%lu internal error(s) or --verify difference(s): see above",

@@ -76,6 +76,9 @@ void vm_space_put(struct vm_space *vm)
 {
 	if (!vm || --vm->refs)
 		return;
+	/* one the program changed may be another's no more */
+	if (vm->stub && vm->stub_refused)
+		vm->stub->reusable = 0;
 	stub_free(vm->stub);
 	mapping_path_put(vm->last_file.path);
 	as_destroy(&vm->as);

@@ -67,6 +67,13 @@ stubs() {
 check_eq "short runs: the stub page only in the first runs of the program" 2 \
 	"$(stubs -- "$prog" -s 3 1)"
 check_eq "long runs: the stub page in each" 4 "$(stubs -- "$prog" -s 3 100)"
+# the children run one after another: the second and third get the memfd
+# the one before them left (a spare, stub.h), and --verify finds it right
+check_eq "long runs: children after the first use a spare" 2 \
+	"$(grep -c 'stub page at .*, from a spare$' "$tmp/err")"
+"$MEMTRACE" -d --verify --stops=1 -o /dev/null -- "$prog" -s 3 100 >/dev/null 2>"$tmp/err"
+check_eq "spares, --verify: no difference" 0 "$(grep -c -E '^memtrace: (internal error|--verify)' "$tmp/err")"
+check_eq "spares, --verify: used" 2 "$(grep -c 'stub page at .*, from a spare$' "$tmp/err")"
 set -- $(counts -- "$prog" -s 3 100)
 check_eq "long runs: one stop per call from the first, or the 32nd (${1:-0} calls, ${2:-0} stops)" \
 	yes "$([ "${1:-0}" -ge 1200 ] && [ "${2:-0}" -le $(( ${1:-0} + 60 )) ] && echo yes)"
