@@ -15,8 +15,9 @@
  * syscall instruction) pass untraced: the mmap and madvise of the bootstrap
  * that finishes memtrace's stub page at 0x100000 (src/stub_code.c puts
  * them there, and checks that no slot's call ends at one), so that making
- * the stub costs two stops fewer. The test is the filter's first: every
- * other call pays two instructions for it. A program's own syscall
+ * the stub costs two stops fewer. Only the paths of mmap, mmap2 and
+ * madvise test the ip, so that the kernel's cache of calls the filter
+ * always allows holds for every other call. A program's own syscall
  * instruction ending at one of them would pass untraced as well
  * (memtrace(1), BUGS).
  */
