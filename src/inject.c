@@ -19,9 +19,18 @@
 
 #include "inject.h"
 
+/*
+ * The signals a fault of memtrace's code raises (the bootstrap's ud2, a
+ * jump to a page that did not get mapped) stay unblocked: the kernel
+ * forces such a signal through a mask by resetting the program's handler
+ * to SIG_DFL. Its delivery stops the task, and memtrace drops it there.
+ */
+#define FAULT_SIGNALS ((1ull << (SIGILL - 1)) | (1ull << (SIGTRAP - 1)) | (1ull << (SIGBUS - 1)) | \
+		       (1ull << (SIGFPE - 1)) | (1ull << (SIGSEGV - 1)))
+
 int inject_begin(struct injection *inj, pid_t tid, enum arch arch)
 {
-	uint64_t all = ~(uint64_t)0;
+	uint64_t all = ~(uint64_t)FAULT_SIGNALS;
 
 	memset(inj, 0, sizeof(*inj));
 	inj->tid = tid;
@@ -51,8 +60,8 @@ enum delivered {
 /*
  * What a signal-delivery stop's signal is: the kernel sends a fault for an
  * instruction (si_code > 0), and SIGSYS with SYS_SECCOMP for a call a
- * filter answers with SECCOMP_RET_TRAP. Signals are blocked meanwhile, so
- * such ones come of memtrace's code and calls, not the program's.
+ * filter answers with SECCOMP_RET_TRAP. Meanwhile the task runs only
+ * memtrace's code and calls, so such ones come of them, not the program's.
  */
 static enum delivered delivered(pid_t tid, int sig)
 {

@@ -18,8 +18,9 @@
  * each injected call moves ip back 2 bytes and runs it again (as PRoot and
  * the kernel's own restart do). Signals are blocked meanwhile
  * (PTRACE_SETSIGMASK), so that one that arrives stays pending, siginfo and
- * all, until the task is its own again; one that cannot be blocked is held
- * and raised again at the end.
+ * all, until the task is its own again; one that cannot be blocked, or a
+ * fault signal (left unblocked: the kernel would reset the program's
+ * handler to force one through), is held and raised again at the end.
  */
 struct injection {
 	pid_t tid;
@@ -28,7 +29,7 @@ struct injection {
 	int held_signal;		/* a signal that arrived meanwhile, or 0 */
 	int exec_took_it;		/* another thread's execve took the task's tid */
 	uint64_t saved_mask;		/* its blocked signals at the start */
-	int mask_set;			/* every signal is blocked meanwhile */
+	int mask_set;			/* signals but faults are blocked meanwhile */
 	int refusal_pending;		/* a SIGSYS for an injected call may be pending */
 	unsigned stops;			/* the task's stops so far */
 };

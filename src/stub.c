@@ -272,10 +272,15 @@ void stub_insert_in_model(struct stub *st, struct address_space *as)
 		as_insert(as, &st->pages[i]);
 }
 
-/* Whether m is the stub's page as memtrace made it, as far as /proc can tell. */
+/*
+ * Whether m is the stub's page as memtrace made it, as far as /proc can
+ * tell: not inherited by fork (MADV_DOFORK over it would give a child the
+ * file, which then may serve no other program).
+ */
 static int page_as_made(const struct mapping *m, const struct mapping *page)
 {
 	return m && m->start == page->start && m->end == page->end && m->prot == page->prot &&
+	       (m->flags & MAPPING_DONTFORK) &&
 	       m->backing.inode == page->backing.inode &&
 	       m->backing.dev_major == page->backing.dev_major &&
 	       m->backing.dev_minor == page->backing.dev_minor;

@@ -183,6 +183,14 @@ static int create_memfd(struct install *in)
 	return err;
 }
 
+/* Whether tid may read a byte at addr: something is mapped there. */
+static int task_reads(pid_t tid, uint64_t addr)
+{
+	uint8_t byte;
+
+	return tracee_read(tid, addr, &byte, 1) == 0;
+}
+
 /* Whether tid sees the same /proc as memtrace: its pid namespace is memtrace's. */
 static int same_pid_namespace(pid_t tid)
 {
@@ -210,7 +218,7 @@ static int open_spare(struct install *in)
 	int err;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), in->st->keep_fd);
-	err = call_with_name(in, nr->open, path, O_RDWR | O_CLOEXEC, &fd);
+	err = call_with_name(in, nr->open, path, O_RDWR | O_CLOEXEC | O_NOCTTY, &fd);
 	if (err < 0)
 		return in->replaced && !inject_task_lost(err) ? -EAGAIN : err;
 	if (fd < 0)
@@ -504,10 +512,12 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq,
 		return 0;
 	}
 	/*
-	 * No other task to put a file on the descriptor meanwhile, and no
-	 * filter but memtrace's to answer the code mmap without its stop.
+	 * No other task to put a file on the descriptor meanwhile, no filter
+	 * but memtrace's to answer the code mmap without its stop, and nothing
+	 * the task could read at the address (the model says so; should it be
+	 * wrong, the task would run that there).
 	 */
-	in.straight = vm->refs == 1 && others == 0;
+	in.straight = vm->refs == 1 && others == 0 && !task_reads(tid, STUB_ADDRESS);
 	/* a spare's memfd, opened by the task through memtrace's /proc/PID/fd */
 	if (in.straight && same_pid_namespace(tid))
 		in.st = stub_spare_take(spares);
@@ -587,8 +597,12 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq,
 	if (err == 0) {
 		in.st->made_in = in.inj.stops;
 		in.st->served++;
-		/* no program holds a descriptor of the memfd: it may serve a next one */
-		in.st->reusable = in.fd_closed;
+		/*
+		 * No program holds a descriptor of the memfd: it may serve a
+		 * next one. Beside other tasks, one may have forked while the
+		 * descriptor was open.
+		 */
+		in.st->reusable = in.fd_closed && in.straight;
 		stub_insert_in_model(in.st, &vm->as);
 		vm->stub = in.st;
 	} else {

@@ -2,7 +2,8 @@
  * What memtrace's stub page (one stop per call) must not change: registers
  * and flags across a call, a program mapping at the stub's address (with
  * MAP_FIXED_NOREPLACE, a hint, MAP_FIXED, huge pages over it), calls from
- * signal handlers that interrupt calls, and a forked child's calls.
+ * signal handlers that interrupt calls, a forked child's calls, and the
+ * fault handlers a forked child has when memtrace makes its stub.
  * Natively the same checks hold, so the output is the same both ways.
  */
 #define _GNU_SOURCE
@@ -121,6 +122,15 @@ static void on_alarm(int sig)
 		setitimer(ITIMER_REAL, &off, NULL);
 }
 
+static void on_fault(int sig)
+{
+	(void)sig;
+	_exit(3);
+}
+
+static const int fault_signals[] = { SIGILL, SIGSEGV, SIGBUS, SIGTRAP, SIGFPE };
+#define FAULT_SIGNALS (int)(sizeof(fault_signals) / sizeof(fault_signals[0]))
+
 int main(void)
 {
 	struct itimerval fast = { { 0, 300 }, { 0, 300 } };
@@ -162,6 +172,28 @@ int main(void)
 			  : "a forked child's calls, and MAP_FIXED_NOREPLACE at 0x100000",
 		      waitpid(child, &status, 0) == child && status == 0);
 	}
+
+	/*
+	 * A forked child makes its stub page once the program's fault handlers
+	 * are in place: the fault that ends memtrace's bootstrap must leave
+	 * them (the kernel resets a handler to force a blocked fault signal).
+	 */
+	for (int i = 0; i < FAULT_SIGNALS; i++)
+		signal(fault_signals[i], on_fault);
+	child = fork();
+	if (child == 0) {
+		struct sigaction now;
+
+		churn(20);
+		for (int i = 0; i < FAULT_SIGNALS; i++)
+			if (sigaction(fault_signals[i], NULL, &now) < 0 || now.sa_handler != on_fault)
+				mark_failure(__LINE__);
+		_exit(failed);
+	}
+	CHECK("a forked child's fault handlers, after its calls",
+	      waitpid(child, &status, 0) == child && status == 0);
+	for (int i = 0; i < FAULT_SIGNALS; i++)
+		signal(fault_signals[i], SIG_DFL);
 
 	/*
 	 * A MAP_FIXED of huge pages at 0: Linux rounds the length up to 2 MiB
