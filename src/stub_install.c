@@ -527,8 +527,6 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq,
 		*err_out = -ENOMEM;
 		return 0;
 	}
-	in.st->address = STUB_ADDRESS;
-	in.st->arch = arch;
 	err = inject_begin(&in.inj, tid, arch);
 	if (err < 0) {
 		stub_free(in.st);
@@ -542,10 +540,6 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq,
 		stub_free(in.st);
 		in.st = stub_alloc(spares);
 		err = in.st ? create_memfd(&in) : -ENOMEM;
-		if (in.st) {
-			in.st->address = STUB_ADDRESS;
-			in.st->arch = arch;
-		}
 	}
 	/* the call was not used (its name could not be written below sp): it goes on as it was */
 	if (!in.replaced) {
@@ -560,8 +554,11 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq,
 	/* a signal that arrives meanwhile must reach the program once it runs again */
 	if (err == 0 && fault_wanted("signal-while-making-stub"))
 		syscall(SYS_tkill, tid, SIGUSR1);
-	if (err == 0)
+	if (err == 0) {
+		in.st->address = STUB_ADDRESS;
+		in.st->arch = arch;
 		err = in.st->mem ? write_code(&in) : map_here(&in);
+	}
 	if (err == 0 && fault_wanted("foreign-file-while-making-stub")) {
 		int64_t ignored;
 
