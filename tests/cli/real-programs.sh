@@ -61,6 +61,68 @@ else
 	echo "note: gcc not installed; its checks are left out"
 fi
 
+# same_as_native WHAT PATTERN CMD...: CMD prints the same, exits the same
+# and leaves memtrace nothing to complain about, and its trace has a line
+# matching PATTERN.
+same_as_native() {
+	what=$1 pattern=$2
+	shift 2
+	"$@" >"$tmp/native.out" 2>&1
+	native_status=$?
+	"$MEMTRACE" --verify -o "$tmp/run.trace" -- "$@" >"$tmp/traced.out" 2>"$tmp/run.err"
+	check_eq "$what: exit status" "$native_status" $?
+	check_eq "$what: same output as natively" "$(cat "$tmp/native.out")" "$(cat "$tmp/traced.out")"
+	no_complaints "$what" "$tmp/run.err"
+	check_grep "$what: its trace" "$pattern" "$tmp/run.trace"
+}
+
+# JIT runtimes: code made writable and executable by turns, many threads,
+# the JVM's own SIGSEGV handling (optional: not in a fresh Debian).
+if command -v node >/dev/null 2>&1; then
+	same_as_native "node (JIT, a worker thread)" 'mprotect\(0x[0-9a-f]+, [0-9]+, PROT_READ\|PROT_WRITE\|PROT_EXEC\) = 0$' \
+		node -e 'const { Worker } = require("worker_threads");
+function hot(n) { let s = 0; for (let i = 0; i < n; i++) s = (s + i * i) % 1000003; return s; }
+let a = []; for (let i = 0; i < 20000; i++) a.push({ i, s: hot(200) });
+new Worker("const { parentPort } = require(\"worker_threads\"); parentPort.postMessage(42)", { eval: true })
+	.on("message", (m) => console.log(a.length, a[19999].s, m));'
+else
+	echo "note: node not installed; its checks are left out"
+fi
+if command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; then
+	cat >"$tmp/Sum.java" <<'EOF'
+import java.util.*;
+import java.util.concurrent.*;
+public class Sum {
+	public static void main(String[] args) throws Exception {
+		ExecutorService pool = Executors.newFixedThreadPool(4);
+		List<Future<Long>> parts = new ArrayList<>();
+		for (int t = 0; t < 4; t++)
+			parts.add(pool.submit(() -> {
+				long s = 0;
+				for (int i = 0; i < 100000; i++) { int[] x = new int[64]; x[i % 64] = i; s += x[i % 64] % 7; }
+				return s;
+			}));
+		long s = 0;
+		for (Future<Long> f : parts) s += f.get();
+		pool.shutdown();
+		String none = args.length > 5 ? "x" : null;
+		try { System.out.println(none.length()); } catch (NullPointerException e) { System.out.println("npe"); }
+		System.out.println("sum " + s);
+	}
+}
+EOF
+	if javac -d "$tmp" "$tmp/Sum.java" 2>"$tmp/javac.err"; then
+		same_as_native "java (JIT, a thread pool)" '^\[pid [0-9]+\] mprotect\(' java -cp "$tmp" Sum
+	else
+		echo "FAIL: javac Sum.java:"; cat "$tmp/javac.err"; failures=$((failures + 1))
+	fi
+else
+	echo "note: java/javac not installed; their checks are left out"
+fi
+if command -v perl >/dev/null 2>&1; then
+	same_as_native "perl" '^brk\(' perl -e 'my %h; $h{$_} = [1 .. 10] for 1 .. 50000; print scalar(keys %h), "\n"'
+fi
+
 # Two runs of one program map the same addresses (randomization is off).
 "$MEMTRACE" -o "$tmp/a.trace" -- sh -c 'echo x >/dev/null'
 "$MEMTRACE" -o "$tmp/b.trace" -- sh -c 'echo x >/dev/null'
