@@ -8,6 +8,7 @@
  * marks in memtrace's trace where call N starts.
  *
  * MMFUZZ_DEBUG=1 prints the raw arguments and results on stderr;
+ * MMFUZZ_MAPS_BEFORE=N also prints /proc/self/smaps there before call N;
  * MMFUZZ_AVOID=NAME,... steers clear of known divergences (avoid.c).
  * Exit: 0, or 1 when the setup fails, 2 on usage errors.
  */
@@ -200,12 +201,26 @@ static void scribble(struct fuzz *f)
 	}
 }
 
+/* /proc/self/smaps on stderr, each mapping's line and its VmFlags (raw
+ * addresses: for debugging). */
+static void print_own_maps(void)
+{
+	char line[512];
+	FILE *smaps = fopen("/proc/self/smaps", "r");
+
+	while (smaps && fgets(line, sizeof(line), smaps))
+		if (strchr("0123456789abcdef", line[0]) || strncmp(line, "VmFlags:", 8) == 0)
+			fputs(line, stderr);
+	if (smaps)
+		fclose(smaps);
+}
+
 int main(int argc, char **argv)
 {
 	static char out[1 << 16];
 	static struct fuzz fz;
 	struct fuzz *f = &fz;
-	unsigned long count;
+	unsigned long count, maps_before;
 
 	setvbuf(stdout, out, _IOFBF, sizeof(out));
 	if (argc != 3) {
@@ -217,6 +232,7 @@ int main(int argc, char **argv)
 	count = strtoul(argv[2], NULL, 0);
 	f->is_i386 = sizeof(long) == 4;
 	f->debug = getenv("MMFUZZ_DEBUG") && strcmp(getenv("MMFUZZ_DEBUG"), "1") == 0;
+	maps_before = getenv("MMFUZZ_MAPS_BEFORE") ? strtoul(getenv("MMFUZZ_MAPS_BEFORE"), NULL, 0) : 0;
 	if (getenv("MMFUZZ_AVOID") && avoid_parse(f, getenv("MMFUZZ_AVOID")) < 0)
 		return 2;
 	f->min_addr = read_min_addr();
@@ -235,6 +251,8 @@ int main(int argc, char **argv)
 		syscall(SYS_munmap, MARK_ADDR, (unsigned long)f->index);
 		if (f->debug)
 			fprintf(stderr, "mmfuzz: call %u, generator %#llx\n", f->index, (unsigned long long)f->rng);
+		if (f->index == maps_before)
+			print_own_maps();
 		make_call(f);
 		maps_read(&f->maps);
 		scribble(f);
