@@ -82,6 +82,8 @@ static void pull(const struct mm_tree *tree, struct mm_node *node)
 	if (right)
 		gap = max_u64(gap, max_u64(sub_gap_of(right), span(node->map.end, right->sub_low)));
 	node->sub_gap_pages = gap / MM_PAGE_SIZE;
+	node->sub_growsdown = node->growsdown || (left && left->sub_growsdown) ||
+			      (right && right->sub_growsdown);
 }
 
 /* What a parent reads of a subtree: if it comes out of an update unchanged,
@@ -89,12 +91,13 @@ static void pull(const struct mm_tree *tree, struct mm_node *node)
 struct summary {
 	uint64_t low, high, gap_pages;
 	int height;
+	bool growsdown;
 };
 
 static struct summary summary_of(const struct mm_node *node)
 {
 	struct summary sum = { node->sub_low, node->sub_high, node->sub_gap_pages,
-			       (int)node->height };
+			       (int)node->height, node->sub_growsdown };
 
 	return sum;
 }
@@ -102,7 +105,7 @@ static struct summary summary_of(const struct mm_node *node)
 static bool same_summary(const struct summary *a, const struct summary *b)
 {
 	return a->low == b->low && a->high == b->high && a->gap_pages == b->gap_pages &&
-	       a->height == b->height;
+	       a->height == b->height && a->growsdown == b->growsdown;
 }
 
 /* Points whatever pointed at old_child (its parent's link or the root) at new_child. */
@@ -481,10 +484,79 @@ static int search(const struct mm_tree *tree, const struct mm_hole_request *req,
 	return -ENOMEM;
 }
 
+/* The highest growsdown node that starts below bound, or NULL.  Subtrees
+ * without one are skipped whole: such mappings are few (stacks). */
+static const struct mm_node *last_growsdown_below(const struct mm_node *node, uint64_t bound)
+{
+	while (node && node->sub_growsdown) {
+		if (node->map.start < bound) {
+			const struct mm_node *found = last_growsdown_below(node->right, bound);
+
+			if (found)
+				return found;
+			if (node->growsdown)
+				return node;
+		}
+		node = node->left;
+	}
+	return NULL;
+}
+
+/*
+ * Linux (6.1 on, mm/vma.c unmapped_area_topdown) takes the highest hole of
+ * `need` bytes with no regard to guard gaps, and if a growsdown mapping
+ * lies right above it, searches again below that mapping's guarded start.
+ * So a hole right below a stack leaves out, besides itself, every smaller
+ * hole inside the stack's guard gap.  The search of guarded holes finds
+ * the right hole unless a growsdown mapping above it has such a raw hole
+ * below it: then the limit comes down, as in Linux.
+ */
+static const struct mm_node *raw_hole_above(const struct mm_tree *tree,
+					    const struct hole_search *s, uint64_t above)
+{
+	const struct mm_hole_request *req = s->req;
+	uint64_t bound = UINT64_MAX;
+	const struct mm_node *gd;
+
+	while ((gd = last_growsdown_below(tree->root, bound))) {
+		const struct mm_node *prev = mm_tree_prev(gd);
+		uint64_t hole_low = prev ? prev->map.end : 0;
+		uint64_t low = max_u64(hole_low, req->low_limit);
+		uint64_t high = min_u64(gd->map.start, req->high_limit);
+
+		if (hole_low <= above)
+			return NULL;	/* its hole is the one found, or lower */
+		if (high > low && high - low >= s->need &&
+		    guarded_start(tree, gd->map.start, true) < high)
+			return gd;
+		bound = gd->map.start;
+	}
+	return NULL;
+}
+
+static int search_topdown(const struct mm_tree *tree, const struct mm_hole_request *req,
+			  uint64_t *addr)
+{
+	struct mm_hole_request limited = *req;
+	struct hole_search s = { tree, &limited, req->length + req->align_mask, true };
+	const struct mm_node *gd;
+	int err;
+
+	for (;;) {
+		err = search(tree, &limited, true, addr);
+		if (err < 0)
+			return err;
+		gd = raw_hole_above(tree, &s, *addr);
+		if (!gd)
+			return 0;
+		limited.high_limit = guarded_start(tree, gd->map.start, true);
+	}
+}
+
 int mm_tree_hole_topdown(const struct mm_tree *tree, const struct mm_hole_request *req,
 			 uint64_t *addr)
 {
-	return search(tree, req, true, addr);
+	return search_topdown(tree, req, addr);
 }
 
 int mm_tree_hole_bottomup(const struct mm_tree *tree, const struct mm_hole_request *req,
@@ -541,7 +613,7 @@ static int check_node(struct tree_check *c, const struct mm_node *node)
 	if (copy.height != node->height)
 		return check_fail(c, node, "stale height");
 	if (copy.sub_low != node->sub_low || copy.sub_high != node->sub_high ||
-	    copy.sub_gap_pages != node->sub_gap_pages)
+	    copy.sub_gap_pages != node->sub_gap_pages || copy.sub_growsdown != node->sub_growsdown)
 		return check_fail(c, node, "stale gap summary");
 	return 0;
 }

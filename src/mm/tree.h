@@ -39,6 +39,7 @@ struct mm_node {
 	uint64_t height : 8;    /* 1 for a leaf */
 	uint64_t growsdown : 1; /* map.flags & MAPPING_GROWSDOWN, as of the last
 				 * insert or refresh: the summaries read it here */
+	uint64_t sub_growsdown : 1; /* some node of the subtree is growsdown */
 	struct mapping map;     /* start and end first: offsets 48 and 56 */
 };
 
@@ -98,7 +99,10 @@ void mm_tree_build(struct mm_tree *tree, struct mm_node **nodes, size_t count);
 
 /* Finds the highest (top-down) or lowest (bottom-up) start for the request,
  * as Linux's unmapped_area_topdown / unmapped_area do: a hole qualifies when
- * its part inside the limits holds length + align_mask bytes.
+ * its part inside the limits holds length + align_mask bytes.  Top-down,
+ * as Linux 6.1 and later (the maple tree) search: a hole found right below a
+ * growsdown mapping lowers the limit to that mapping's guarded start, which
+ * leaves out every hole inside its guard gap.
  * Return 0 with *addr set, -EINVAL for a zero length, -ENOMEM when nothing fits. */
 int mm_tree_hole_topdown(const struct mm_tree *tree, const struct mm_hole_request *req,
 			 uint64_t *addr);

@@ -312,16 +312,13 @@ static uint64_t guarded_start(const struct ref_model *ref, uint64_t page)
 	return start > guard ? start - guard : 0;
 }
 
-int ref_find_hole(const struct ref_model *ref, const struct mm_hole_request *req, bool topdown,
-		  uint64_t *addr)
+/* Linux's unmapped_area (bottom-up): the lowest hole whose part inside the
+ * limits holds length + align_mask bytes, holes ending at a guarded start. */
+static int find_hole_bottomup(const struct ref_model *ref, const struct mm_hole_request *req,
+			      uint64_t need, uint64_t *addr)
 {
-	uint64_t need = req->length + req->align_mask, gap_start = 0, p = 0;
-	bool found = false;
+	uint64_t gap_start = 0, p = 0;
 
-	if (req->length == 0)
-		return -EINVAL;
-	if (need < req->length)
-		return -ENOMEM;
 	/* Gaps in ascending order: before each mapping, then above the last. */
 	for (;;) {
 		uint64_t gap_end = UINT64_MAX, next_start = REF_PAGES, lo, hi;
@@ -335,23 +332,77 @@ int ref_find_hole(const struct ref_model *ref, const struct mm_hole_request *req
 		lo = gap_start > req->low_limit ? gap_start : req->low_limit;
 		hi = gap_end < req->high_limit ? gap_end : req->high_limit;
 		if (hi > lo && hi - lo >= need) {
-			if (topdown) {
-				uint64_t a = hi - req->length;
-
-				*addr = a - ((a - req->align_offset) & req->align_mask);
-			} else {
-				*addr = lo + ((req->align_offset - lo) & req->align_mask);
-			}
-			found = true;
-			if (!topdown)
-				return 0;
+			*addr = lo + ((req->align_offset - lo) & req->align_mask);
+			return 0;
 		}
 		if (next_start == REF_PAGES)
-			break;
+			return -ENOMEM;
 		p = run_end(ref, next_start);
 		gap_start = p * P;
 	}
-	return found ? 0 : -ENOMEM;
+}
+
+/*
+ * Linux 6.1+'s unmapped_area_topdown, step by step: the highest raw hole
+ * (guard gaps ignored) of `need` bytes under high; if a growsdown mapping
+ * starts right above it and its guarded start cuts into it, search again
+ * below that guarded start.
+ */
+static int find_hole_topdown(const struct ref_model *ref, const struct mm_hole_request *req,
+			     uint64_t need, uint64_t *addr)
+{
+	uint64_t high = req->high_limit;
+
+	for (;;) {
+		uint64_t gap_start = 0, p = 0, best_end = 0, best_next = REF_PAGES;
+		bool found = false;
+
+		for (;;) {
+			uint64_t hole_end = UINT64_MAX, next_start = REF_PAGES, lo, hi;
+
+			while (p < REF_PAGES && !mapped(ref, p))
+				p++;
+			if (p < REF_PAGES) {
+				next_start = p;
+				hole_end = p * P;
+			}
+			lo = gap_start > req->low_limit ? gap_start : req->low_limit;
+			hi = hole_end < high ? hole_end : high;
+			if (hi > lo && hi - lo >= need) {
+				found = true;
+				best_end = hi;
+				best_next = next_start;
+			}
+			if (next_start == REF_PAGES)
+				break;
+			p = run_end(ref, next_start);
+			gap_start = p * P;
+		}
+		if (!found)
+			return -ENOMEM;
+		if (best_next < REF_PAGES &&
+		    (ref->pages[best_next].attrs.flags & MAPPING_GROWSDOWN) &&
+		    guarded_start(ref, best_next) < best_end) {
+			high = guarded_start(ref, best_next);
+			continue;
+		}
+		*addr = best_end - req->length;
+		*addr -= (*addr - req->align_offset) & req->align_mask;
+		return 0;
+	}
+}
+
+int ref_find_hole(const struct ref_model *ref, const struct mm_hole_request *req, bool topdown,
+		  uint64_t *addr)
+{
+	uint64_t need = req->length + req->align_mask;
+
+	if (req->length == 0)
+		return -EINVAL;
+	if (need < req->length)
+		return -ENOMEM;
+	return topdown ? find_hole_topdown(ref, req, need, addr)
+		       : find_hole_bottomup(ref, req, need, addr);
 }
 
 int ref_get_unmapped_area(const struct ref_model *ref, uint64_t hint, uint64_t len,
