@@ -47,6 +47,9 @@ const struct trapped_syscall trapped_syscalls[] = {
 	/* flags is an unsigned long: all 64 bits count (ARG_SIZE, not ARG_INT) */
 	{ "mseal", BOTH, FAMILY_MSEAL, RET_INT, 3, { ARG_ADDR, ARG_SIZE, ARG_SIZE } },
 	{ "personality", BOTH, FAMILY_PERSONALITY, RET_HEX, 1, { ARG_HEX } },
+	/* the kernel maps the ring itself, where it chooses: libaio's contexts */
+	{ "io_setup", BOTH, FAMILY_AIO, RET_INT, 2, { ARG_INT, ARG_ADDR } },
+	{ "io_destroy", BOTH, FAMILY_AIO, RET_INT, 1, { ARG_ADDR } },
 };
 
 const size_t trapped_syscalls_count = sizeof(trapped_syscalls) / sizeof(trapped_syscalls[0]);

@@ -61,6 +61,7 @@ enum syscall_family {
 	FAMILY_SHM,		/* shmat, shmdt, i386 ipc(SHMAT/SHMDT) */
 	FAMILY_MSEAL,		/* mseal (Linux 6.10) */
 	FAMILY_PERSONALITY,	/* personality: READ_IMPLIES_EXEC changes what PROT_READ gives */
+	FAMILY_AIO,		/* io_setup maps an AIO ring, io_destroy unmaps it */
 };
 
 struct trapped_syscall {

@@ -34,6 +34,8 @@ static const struct vm_flag_name vm_flag_names[] = {
 	{ "nr", MAPPING_NORESERVE, 0, 0 },
 	{ "sl", MAPPING_SEALED, 0, 0 },
 	{ "dp", MAPPING_DROPPABLE, 0, 0 },
+	/* special (vdso, vvar, AIO rings): mremap may not grow it, mlock skips it */
+	{ "de", MAPPING_DONTEXPAND, 0, 0 },
 	{ "rr", 0, MAPPING_ADV_RANDOM, 0 },
 	{ "sr", 0, MAPPING_ADV_SEQUENTIAL, 0 },
 	{ "hg", 0, MAPPING_ADV_HUGEPAGE, 0 },

@@ -667,8 +667,18 @@ static void commit_mmap(struct service *svc, struct tracee *tr, int64_t result)
 	if (syscall_result_is_error(result)) {
 		if (plan->reserved)
 			as_unmap(&tr->vm->as, plan->chosen, plan->len);
-		if (result == -EEXIST && plan->placed)
-			internal_error(svc, tr, "mmap at a place the model thinks free", 0, result);
+		if (result == -EEXIST && plan->placed) {
+			/*
+			 * Something memtrace does not trap mapped memory there
+			 * (a uprobe's page, a shadow stack): this call fails as
+			 * the program would never see natively; the next ones
+			 * are placed from the kernel's view.
+			 */
+			internal_error(svc, tr, "mmap where a mapping the model does not know lies",
+				       plan->chosen, result);
+			take_kernel_view(svc, tr, "an mmap refused with EEXIST");
+			return;
+		}
 		/*
 		 * MAP_FIXED unmaps the range before the file's mmap can refuse
 		 * (MAP_SYNC on a file without DAX: EOPNOTSUPP): the range may be gone.
@@ -1384,6 +1394,15 @@ static void commit_call(struct service *svc, struct tracee *tr)
 		break;
 	case FAMILY_MSEAL:
 		commit_mseal(svc, tr, result);
+		break;
+	case FAMILY_AIO:
+		/*
+		 * The kernel placed (or unmapped) the ring itself, top-down
+		 * like an mmap: rare enough to read /proc for, and the model
+		 * follows where it is.
+		 */
+		if (!syscall_result_is_error(result))
+			take_kernel_view(svc, tr, ev->row->name);
 		break;
 	case FAMILY_PERSONALITY:
 		/* 0xffffffff only asks; anything else becomes the task's persona */
