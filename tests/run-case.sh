@@ -18,6 +18,7 @@
 #   !PATTERN           no trace line may match (checked over the whole trace)
 #   err: PATTERN       a line of memtrace's stderr must match (in order)
 #   # comment
+# Patterns are what every awk takes: no {m,n} intervals (mawk has none).
 # A scenario may also have NAME.sh: run as `sh NAME.sh BINARY` (with
 # MEMTRACE), for checks beyond one traced run (alloc-sites.sh: recordings).
 # Exit: 0 pass, 1 fail, 77 skip, 99 harness error. Runs under busybox sh.
@@ -80,6 +81,12 @@ check_run() {
 		file == 1 {
 			line = $0
 			if (line ~ /^[ \t]*(#|$)/) next
+			# mawk (Debian 12) has no {m,n}: the pattern would match
+			# literal braces there, and fail only on such machines.
+			if (line ~ /[^\\][{][0-9]/) {
+				printf "FAIL: %s: %s: interval expression (not in mawk): %s\n", name, FILENAME, line
+				bad = 1
+			}
 			if (line ~ /^i386: /) { if (arch != "i386") next; sub(/^i386: /, "", line) }
 			else if (line ~ /^x86_64: /) { if (arch != "x86_64") next; sub(/^x86_64: /, "", line) }
 			if (line ~ /^!/) { neg[++nneg] = substr(line, 2); next }
