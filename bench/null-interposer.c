@@ -1,5 +1,5 @@
 /*
- * null-interposer [-x] [-r] PROG [ARGS...]: the least a ptrace interposer of
+ * null-interposer [-x] [-r] [-b] [-a] PROG [ARGS...]: the least a ptrace interposer of
  * memory calls can cost. PROG runs under memtrace's own seccomp filter
  * (built from trapped_syscalls[]), and every stop is resumed at once with
  * PTRACE_CONT: nothing is read, decided or printed. One stop per trapped
@@ -15,14 +15,25 @@
  * that reads a call's arguments and sends it somewhere else, as memtrace
  * sends calls through its stub page.
  *
+ * -a installs a filter that allows every call and execs PROG in place,
+ * untraced: what any seccomp filter costs an untrapped call on this
+ * kernel, the floor of the untrapped-call row.
+ *
+ * It waits for stops as memtrace does (stop_wait.c: polling, then
+ * blocking); -b always blocks in waitpid, as memtrace did before it polled
+ * and as strace does.
+ *
  * Exits with PROG's status, 128+N if a signal N killed it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
@@ -30,6 +41,7 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "stop_wait.h"
 
 #define OPTIONS (PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | \
 		 PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | \
@@ -41,15 +53,10 @@ static void fail(const char *what, int err)
 }
 
 static __attribute__((noreturn)) void
-child_start(char *argv[], const struct seccomp_program *filter, int sync_fd)
+exec_filtered(char *argv[], const struct seccomp_program *filter)
 {
-	char byte;
-	int err;
+	int err = seccomp_program_install(filter);
 
-	/* The filter's TRACE verdicts need a tracer: wait until seized (EOF). */
-	while (read(sync_fd, &byte, 1) < 0 && errno == EINTR)
-		;
-	err = seccomp_program_install(filter);
 	if (err < 0) {
 		fail("cannot install the seccomp filter", -err);
 		_exit(1);
@@ -57,6 +64,26 @@ child_start(char *argv[], const struct seccomp_program *filter, int sync_fd)
 	execvp(argv[0], argv);
 	fail(argv[0], errno);
 	_exit(errno == ENOENT ? 127 : 126);
+}
+
+static __attribute__((noreturn)) void
+child_start(char *argv[], const struct seccomp_program *filter, int sync_fd)
+{
+	char byte;
+
+	/* The filter's TRACE verdicts need a tracer: wait until seized (EOF). */
+	while (read(sync_fd, &byte, 1) < 0 && errno == EINTR)
+		;
+	exec_filtered(argv, filter);
+}
+
+/* -a: argv runs in this process under a filter that allows everything. */
+static __attribute__((noreturn)) void exec_allowing_all(char *argv[])
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct seccomp_program filter = { .insns = &allow, .len = 1 };
+
+	exec_filtered(argv, &filter);
 }
 
 /* Starts argv seized and filtered. Returns its pid or -errno. */
@@ -130,6 +157,9 @@ int main(int argc, char *argv[])
 {
 	struct seccomp_program filter;
 	int status, program_status = 0, exit_stops = 0;
+	uint64_t poll_ns = STOP_WAIT_DEFAULT_SPIN_NS;
+	int allow_all = 0;
+	struct stop_waiter waiter = { 0 };
 	pid_t program, tid;
 	int err;
 
@@ -138,13 +168,19 @@ int main(int argc, char *argv[])
 			exit_stops = 1;
 		else if (argv[1][1] == 'r')
 			read_regs = 1;
+		else if (argv[1][1] == 'b')
+			poll_ns = 0;
+		else if (argv[1][1] == 'a')
+			allow_all = 1;
 		else
 			break;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: null-interposer [-x] [-r] PROG [ARGS...]\n");
+		fprintf(stderr, "usage: null-interposer [-x] [-r] [-b] [-a] PROG [ARGS...]\n");
 		return 2;
 	}
+	if (allow_all)
+		exec_allowing_all(&argv[1]);
 	/* Built before the fork, as memtrace does: the child only installs it. */
 	err = seccomp_program_build(&filter);
 	if (err < 0) {
@@ -157,8 +193,9 @@ int main(int argc, char *argv[])
 		fail("cannot start the program under ptrace", -program);
 		return 1;
 	}
+	stop_wait_setup(poll_ns);
 	/* Every task of the program is traced (auto-attached): wait for all. */
-	while ((tid = waitpid(-1, &status, __WALL)) != -1 || errno == EINTR) {
+	while ((tid = stop_wait(&waiter, -1, &status, NULL)) != -1 || errno == EINTR) {
 		if (tid < 0)
 			continue;
 		if (WIFSTOPPED(status))

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "inject.h"
+#include "stop_wait.h"
 
 /*
  * The signals a fault of memtrace's code raises (the bootstrap's ud2, a
@@ -83,7 +84,8 @@ static enum delivered delivered(pid_t tid, int sig)
  */
 static int wait_stop(struct injection *inj, int *st, int *status)
 {
-	while (waitpid(inj->tid, st, __WALL) < 0)
+	/* the injected call runs at once: worth polling for */
+	while (stop_wait(NULL, inj->tid, st, NULL) < 0)
 		if (errno != EINTR)
 			return -errno;
 	inj->stops++;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "diag.h"
 #include "record/commands.h"
 #include "replay.h"
+#include "stop_wait.h"
 #include "supervisor.h"
 
 static void usage(FILE *f)
@@ -33,6 +35,9 @@ static void usage(FILE *f)
 		"                      back from memtrace's stub page in the program) or 2\n"
 		"                      (an exit stop each); the default is 1, or 2 with\n"
 		"                      --verify\n"
+		"      --poll=USEC     wait up to USEC microseconds for the program's next\n"
+		"                      stop before sleeping, while its stops come that fast\n"
+		"                      (default 50; 0: always sleep)\n"
 		"  -q, --quiet         do not print notices (randomization, signal deaths)\n"
 		"  -d, --debug         print memtrace's own debugging messages\n"
 		"  -h, --help          print this help and exit\n"
@@ -55,11 +60,13 @@ int main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "stops", required_argument, NULL, 's' },
+		{ "poll", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct supervisor sv;
 	const char *output = NULL;
 	int opt, stops = 0;
+	uint64_t poll_ns = STOP_WAIT_DEFAULT_SPIN_NS;
 
 	/* Subcommands read recordings; they trace nothing. */
 	if (argc > 1 && record_command_known(argv[1]))
@@ -91,6 +98,19 @@ int main(int argc, char *argv[])
 			}
 			stops = optarg[0] - '0';
 			break;
+		case 'p': {
+			char *end;
+			unsigned long usec;
+
+			errno = 0;
+			usec = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || usec > 1000000) {
+				error_msg("--poll takes microseconds from 0 to 1000000, not '%s'", optarg);
+				return 2;
+			}
+			poll_ns = (uint64_t)usec * 1000;
+			break;
+		}
 		case 'd':
 			diag.debug = 1;
 			break;
@@ -120,6 +140,7 @@ int main(int argc, char *argv[])
 		sv.service.one_stop = stops == 1 ? ONE_STOP_ALWAYS : ONE_STOP_NEVER;
 	else
 		sv.service.one_stop = sv.service.verify ? ONE_STOP_NEVER : ONE_STOP_WHERE_IT_PAYS;
+	stop_wait_setup(poll_ns);
 	sv.printer.out = stderr;
 	if (output) {
 		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);

@@ -26,6 +26,7 @@
 
 #include "diag.h"
 #include "one_stop.h"
+#include "stop_wait.h"
 #include "supervisor.h"
 #include "proc_maps.h"
 #include "stub.h"
@@ -854,7 +855,7 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 		int status;
 		pid_t tid;
 
-		tid = idle_tick ? -1 : waitpid(-1, &status, __WALL);
+		tid = idle_tick ? -1 : stop_wait(&sv->waiter, -1, &status, &idle_tick);
 		if (tid < 0 && (idle_tick || errno == EINTR)) {
 			idle_tick = 0;
 			on_idle(sv);
@@ -887,5 +888,7 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 	/* injected calls (the stub's making) stop without passing here */
 	debug_msg("%lu calls trapped, %lu stops, %lu finished at entry", sv->calls_seen,
 		  sv->stops_seen, sv->calls_at_entry);
+	debug_msg("waits for a stop: %lu polled until it came, %lu polled then slept, %lu slept",
+		  sv->waiter.polls_hit, sv->waiter.polls_missed, sv->waiter.slept);
 	return final_status(sv);
 }

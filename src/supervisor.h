@@ -5,6 +5,7 @@
 #include "recording.h"
 #include "service.h"
 #include "spawn.h"
+#include "stop_wait.h"
 #include "tracee.h"
 
 struct supervisor {
@@ -21,6 +22,7 @@ struct supervisor {
 	struct recording recording;
 	int ticking;		/* the idle tick runs (stub calls, gathered trace lines) */
 	unsigned long calls_seen, stops_seen, calls_at_entry;	/* for -d's closing line */
+	struct stop_waiter waiter;	/* how long stops have taken to come */
 };
 
 /*

@@ -1,0 +1,55 @@
+#ifndef MEMTRACE_STOP_WAIT_H
+#define MEMTRACE_STOP_WAIT_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Waiting for a tracee's next stop. A resumed task that is making memory
+ * calls stops again within microseconds, but a blocking wait lets the
+ * tracer's CPU go idle, and waking an idle CPU (an interrupt between CPUs;
+ * on a virtual machine, a vCPU halted in the host) can cost more than the
+ * stop itself. So the tracer polls for a while before it blocks, as long as
+ * stops keep coming that fast.
+ */
+struct stop_wait_settings {
+	uint64_t spin_max_ns;	/* the longest poll before blocking; 0: always block */
+};
+extern struct stop_wait_settings stop_wait_settings;
+
+/* The default poll: longer than a stop takes to come back (15-25 us measured). */
+#define STOP_WAIT_DEFAULT_SPIN_NS 50000u
+
+/*
+ * What one waiter has seen, to poll only while it pays: a moving average of
+ * how long its waits took (polled or blocked).
+ */
+struct stop_waiter {
+	uint64_t recent_ns;
+	unsigned long polls_hit, polls_missed, slept;	/* for -d: waits by how they ended */
+};
+
+/*
+ * Sets the poll limit (ns; 0: never poll). Polling needs a second CPU for
+ * the tracee to run on meanwhile: with one allowed CPU it stays off.
+ */
+void stop_wait_setup(uint64_t spin_max_ns);
+
+/* Whether a wait polls first: it may (spin_max ns), and by waiter's history it pays. */
+int stop_waiter_polls(const struct stop_waiter *waiter, uint64_t spin_max);
+
+/* Adds a wait that took took ns (polled or not) to waiter's history. */
+void stop_waiter_note(struct stop_waiter *waiter, uint64_t took, uint64_t spin_max);
+
+/*
+ * waitpid(which, status, __WALL), polled first where that pays: by waiter's
+ * history, or with waiter NULL always (an injected call, which stops again
+ * at once). A poll ends early where *interrupt (may be NULL) becomes set.
+ * Returns what waitpid does: the task's tid, or -1 with errno (EINTR for a
+ * signal, or an interrupted poll).
+ */
+pid_t stop_wait(struct stop_waiter *waiter, pid_t which, int *status,
+		volatile sig_atomic_t *interrupt);
+
+#endif

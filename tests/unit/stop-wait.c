@@ -1,0 +1,98 @@
+/*
+ * When memtrace polls for the next stop before it sleeps (src/stop_wait.c):
+ * while a program's stops come back to back, and not once it computes
+ * between its calls. The policy alone, on made-up wait times.
+ */
+#include "harness.h"
+#include "stop_wait.h"
+
+#define US 1000u
+#define POLL (50 * US)
+
+static void notes(struct stop_waiter *w, unsigned n, uint64_t took)
+{
+	while (n--)
+		stop_waiter_note(w, took, POLL);
+}
+
+static void test_a_new_waiter_polls(struct harness *h)
+{
+	struct stop_waiter w = { 0 };
+
+	ASSERT(h, stop_waiter_polls(&w, POLL));
+	/* an injected call's wait (no history) polls too */
+	ASSERT(h, stop_waiter_polls(NULL, POLL));
+}
+
+static void test_never_without_a_poll_limit(struct harness *h)
+{
+	struct stop_waiter w = { 0 };
+
+	ASSERT(h, !stop_waiter_polls(&w, 0));
+	ASSERT(h, !stop_waiter_polls(NULL, 0));
+}
+
+/* stops that came within the poll keep it on */
+static void test_back_to_back_stops_keep_polling(struct harness *h)
+{
+	struct stop_waiter w = { 0 };
+
+	notes(&w, 1000, 20 * US);
+	ASSERT(h, stop_waiter_polls(&w, POLL));
+	/* blocked waits of a fast program (waking up included) too */
+	notes(&w, 1000, 40 * US);
+	ASSERT(h, stop_waiter_polls(&w, POLL));
+}
+
+/* one wait of milliseconds (the program computed) turns it off at once */
+static void test_one_long_wait_stops_polling(struct harness *h)
+{
+	struct stop_waiter w = { 0 };
+
+	notes(&w, 100, 20 * US);
+	notes(&w, 1, 5000 * US);
+	ASSERT(h, !stop_waiter_polls(&w, POLL));
+}
+
+/* after it, a few quick stops turn it back on */
+static void test_quick_stops_turn_it_back_on(struct harness *h)
+{
+	struct stop_waiter w = { 0 };
+	unsigned n = 0;
+
+	notes(&w, 20, 5000 * US);
+	ASSERT(h, !stop_waiter_polls(&w, POLL));
+	while (!stop_waiter_polls(&w, POLL) && n < 100) {
+		stop_waiter_note(&w, 30 * US, POLL);
+		n++;
+	}
+	ASSERT(h, n >= 2 && n <= 8);
+}
+
+/* a program that computes a millisecond between its calls: only its first wait polls */
+static void test_a_computing_program_mostly_sleeps(struct harness *h)
+{
+	struct stop_waiter w = { 0 };
+	unsigned polled = 0;
+
+	for (int i = 0; i < 400; i++) {
+		if (stop_waiter_polls(&w, POLL))
+			polled++;
+		stop_waiter_note(&w, 1000 * US, POLL);
+	}
+	ASSERT(h, polled <= 2);
+}
+
+int main(void)
+{
+	struct harness h;
+
+	harness_init(&h);
+	RUN_TEST(&h, test_a_new_waiter_polls);
+	RUN_TEST(&h, test_never_without_a_poll_limit);
+	RUN_TEST(&h, test_back_to_back_stops_keep_polling);
+	RUN_TEST(&h, test_one_long_wait_stops_polling);
+	RUN_TEST(&h, test_quick_stops_turn_it_back_on);
+	RUN_TEST(&h, test_a_computing_program_mostly_sleeps);
+	return harness_summary(&h);
+}
