@@ -96,7 +96,7 @@ selected() {
 time_variants() {
 	prefix=$1
 	shift
-	for v in $variants; do
+	for v in $variants allow; do
 		: >"$prefix.$v"
 		: >"$prefix.$v.cpu"
 	done
@@ -130,6 +130,10 @@ workload() {
 	# Also the warm-up: caches filled, binaries paged in.
 	calls=$(count_trapped "$@")
 	rm -f "$tmp/recording"
+	# An untrapped row also times a filter that allows everything, untraced:
+	# the least any seccomp filter costs such a call on this kernel.
+	all_active=$active
+	[ "$kind" != untrapped ] || active="$active allow"
 	time_variants "$tmp/times" "$@"
 	record_bytes=-
 	[ ! -f "$tmp/recording" ] || record_bytes=$(wc -c <"$tmp/recording")
@@ -144,7 +148,10 @@ workload() {
 		done
 		shift "$last"
 		time_variants "$tmp/base" "$@"
+		floor=$(stats "$tmp/times.allow" "$(stats "$tmp/base.allow" | cut -d ' ' -f 1)" | cut -d ' ' -f 1)
+		echo "$name $floor" >>"$tmp/filter-floor"
 	fi
+	active=$all_active
 	line="$name	$kind	$label	$calls	$record_bytes"
 	cpu_line=$line
 	for v in $variants; do

@@ -45,6 +45,8 @@ run_variant() {
 		set -- "$memtrace" --stops=2 -o /dev/null -- "$@" ;;
 	nullr)
 		set -- "$bin/null-interposer" -r "$@" ;;
+	allow)
+		set -- "$bin/null-interposer" -a "$@" ;;
 	esac
 	if [ "$clock" = cpu ]; then
 		set -- -c "$times" "$@"
