@@ -1,9 +1,10 @@
 /*
- * null-interposer [-x] [-r] [-b] [-a] PROG [ARGS...]: the least a ptrace interposer of
- * memory calls can cost. PROG runs under memtrace's own seccomp filter
- * (built from trapped_syscalls[]), and every stop is resumed at once with
- * PTRACE_CONT: nothing is read, decided or printed. One stop per trapped
- * call; the benchmarks measure memtrace's own work per call against it.
+ * null-interposer [-x] [-r] [-p] [-a] PROG [ARGS...]: the least a ptrace
+ * interposer of memory calls can cost. PROG runs under memtrace's own
+ * seccomp filter (built from trapped_syscalls[]), and every stop is resumed
+ * at once with PTRACE_CONT: nothing is read, decided or printed. One stop
+ * per trapped call; the benchmarks measure memtrace's own work per call
+ * against it.
  *
  * -x resumes each seccomp stop with PTRACE_SYSCALL instead, to stop again
  * at the call's exit as memtrace and strace do: the floor of a design that
@@ -19,9 +20,8 @@
  * untraced: what any seccomp filter costs an untrapped call on this
  * kernel, the floor of the untrapped-call row.
  *
- * It waits for stops as memtrace does (stop_wait.c: polling, then
- * blocking); -b always blocks in waitpid, as memtrace did before it polled
- * and as strace does.
+ * It blocks in waitpid for each stop, as memtrace and strace do by
+ * default; -p polls for 50 us first, as memtrace --poll=50 does.
  *
  * Exits with PROG's status, 128+N if a signal N killed it.
  */
@@ -157,7 +157,7 @@ int main(int argc, char *argv[])
 {
 	struct seccomp_program filter;
 	int status, program_status = 0, exit_stops = 0;
-	uint64_t poll_ns = STOP_WAIT_DEFAULT_SPIN_NS;
+	uint64_t poll_ns = 0;
 	int allow_all = 0;
 	struct stop_waiter waiter = { 0 };
 	pid_t program, tid;
@@ -168,15 +168,15 @@ int main(int argc, char *argv[])
 			exit_stops = 1;
 		else if (argv[1][1] == 'r')
 			read_regs = 1;
-		else if (argv[1][1] == 'b')
-			poll_ns = 0;
+		else if (argv[1][1] == 'p')
+			poll_ns = STOP_WAIT_SUGGESTED_SPIN_NS;
 		else if (argv[1][1] == 'a')
 			allow_all = 1;
 		else
 			break;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: null-interposer [-x] [-r] [-b] [-a] PROG [ARGS...]\n");
+		fprintf(stderr, "usage: null-interposer [-x] [-r] [-p] [-a] PROG [ARGS...]\n");
 		return 2;
 	}
 	if (allow_all)

@@ -37,7 +37,8 @@ static void usage(FILE *f)
 		"                      --verify\n"
 		"      --poll=USEC     wait up to USEC microseconds for the program's next\n"
 		"                      stop before sleeping, while its stops come that fast\n"
-		"                      (default 50; 0: always sleep)\n"
+		"                      (default 0: always sleep; 50 suits programs that make\n"
+		"                      memory calls back to back)\n"
 		"  -q, --quiet         do not print notices (randomization, signal deaths)\n"
 		"  -d, --debug         print memtrace's own debugging messages\n"
 		"  -h, --help          print this help and exit\n"
@@ -66,7 +67,7 @@ int main(int argc, char *argv[])
 	struct supervisor sv;
 	const char *output = NULL;
 	int opt, stops = 0;
-	uint64_t poll_ns = STOP_WAIT_DEFAULT_SPIN_NS;
+	uint64_t poll_ns = 0;
 
 	/* Subcommands read recordings; they trace nothing. */
 	if (argc > 1 && record_command_known(argv[1]))

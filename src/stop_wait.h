@@ -11,36 +11,51 @@
  * tracer's CPU go idle, and waking an idle CPU (an interrupt between CPUs;
  * on a virtual machine, a vCPU halted in the host) can cost more than the
  * stop itself. So the tracer polls for a while before it blocks, as long as
- * stops keep coming that fast.
+ * stops keep coming that fast (--poll; off by default).
  */
 struct stop_wait_settings {
 	uint64_t spin_max_ns;	/* the longest poll before blocking; 0: always block */
+	unsigned cpus;		/* the CPUs memtrace may run on */
+	int loadavg_fd;		/* /proc/loadavg, for the tasks that want a CPU; or -1 */
 };
 extern struct stop_wait_settings stop_wait_settings;
 
-/* The default poll: longer than a stop takes to come back (15-25 us measured). */
-#define STOP_WAIT_DEFAULT_SPIN_NS 50000u
+/*
+ * A poll that pays where a program makes memory calls back to back: longer
+ * than its stops take to come back (10-25 us measured). Not the default:
+ * a script's many short processes ran 6% slower with it, in 50% more CPU
+ * time (docs/PERFORMANCE.md).
+ */
+#define STOP_WAIT_SUGGESTED_SPIN_NS 50000u
 
 /*
  * What one waiter has seen, to poll only while it pays: a moving average of
- * how long its waits took (polled or blocked).
+ * how long its waits took (polled or blocked), and how many tasks in the
+ * system wanted a CPU when it last looked (memtrace and the task it has just
+ * resumed among them), every few waits.
  */
 struct stop_waiter {
 	uint64_t recent_ns;
+	unsigned runnable;
+	unsigned waits_to_sample;
 	unsigned long polls_hit, polls_missed, slept;	/* for -d: waits by how they ended */
 };
 
 /*
- * Sets the poll limit (ns; 0: never poll). Polling needs a second CPU for
- * the tracee to run on meanwhile: with one allowed CPU it stays off.
+ * Sets the poll limit (ns; 0: never poll), counts the CPUs allowed, and
+ * opens /proc/loadavg (close-on-exec).
  */
 void stop_wait_setup(uint64_t spin_max_ns);
 
-/* Whether a wait polls first: it may (spin_max ns), and by waiter's history it pays. */
-int stop_waiter_polls(const struct stop_waiter *waiter, uint64_t spin_max);
+/*
+ * Whether a wait polls first: the settings let it, a CPU is left for it
+ * beside the program's tasks, and by waiter's history it pays.
+ */
+int stop_waiter_polls(const struct stop_waiter *waiter, const struct stop_wait_settings *settings);
 
 /* Adds a wait that took took ns (polled or not) to waiter's history. */
-void stop_waiter_note(struct stop_waiter *waiter, uint64_t took, uint64_t spin_max);
+void stop_waiter_note(struct stop_waiter *waiter, uint64_t took,
+		      const struct stop_wait_settings *settings);
 
 /*
  * waitpid(which, status, __WALL), polled first where that pays: by waiter's

@@ -1,8 +1,8 @@
 #!/bin/sh
-# --poll: memtrace polls for a program's next stop before it sleeps
-# (src/stop_wait.c), where a second CPU can run the program meanwhile, and
-# never with --poll=0. memtrace -d counts the waits by how they ended. The
-# trace is the same either way.
+# --poll=USEC: memtrace polls for a program's next stop before it sleeps
+# (src/stop_wait.c), where a second CPU can run the program meanwhile; by
+# default, and with --poll=0, it never does. memtrace -d counts the waits by
+# how they ended. The trace is the same either way.
 . "$(dirname "$0")/lib.sh"
 prog=${STOPS_PROGRAM:-$(dirname "$CASES_BUILDDIR")/cli/stops}
 
@@ -13,28 +13,45 @@ waits() {
 		"$tmp/err"
 }
 
+set -- $(waits)
+check_eq "by default: no wait polls" "0 0" "${1:-x} ${2:-x}"
+check_eq "by default: every wait sleeps (${3:-0} waits)" yes "$([ "${3:-0}" -ge 600 ] && echo yes)"
+sed 's/0x[0-9a-f]*/ADDR/g' "$tmp/trace" >"$tmp/trace.slept"
 set -- $(waits --poll=0)
 check_eq "--poll=0: no wait polls" "0 0" "${1:-x} ${2:-x}"
-check_eq "--poll=0: every wait sleeps (${3:-0} waits)" yes "$([ "${3:-0}" -ge 600 ] && echo yes)"
-sed 's/0x[0-9a-f]*/ADDR/g' "$tmp/trace" >"$tmp/trace.slept"
 
 cpus=$(nproc 2>/dev/null || echo 1)
 if [ "$cpus" -ge 2 ]; then
-	set -- $(waits)
-	check_eq "two CPUs: waits poll (${1:-0} came, ${2:-0} did not)" yes \
+	set -- $(waits --poll=50)
+	check_eq "--poll=50, two CPUs: waits poll (${1:-0} came, ${2:-0} did not)" yes \
 		"$([ $(( ${1:-0} + ${2:-0} )) -gt 0 ] && echo yes)"
 	sed 's/0x[0-9a-f]*/ADDR/g' "$tmp/trace" >"$tmp/trace.polled"
 	check_eq "polling: the same trace" "" "$(cmp "$tmp/trace.slept" "$tmp/trace.polled" 2>&1)"
+	# as many busy tasks as CPUs: every 16 waits memtrace counts the tasks
+	# that want a CPU (/proc/loadavg), and then stops polling
+	if [ "$cpus" -le 4 ]; then
+		hogs=
+		i=0
+		while [ "$i" -lt "$cpus" ]; do
+			sh -c 'while :; do :; done' &
+			hogs="$hogs $!"
+			i=$((i + 1))
+		done
+		set -- $(waits --poll=50)
+		kill $hogs
+		check_eq "--poll=50, every CPU busy: polls only until it looks (${1:-0} came, ${2:-0} did not)" \
+			yes "$([ $(( ${1:-99} + ${2:-99} )) -le 16 ] && echo yes)"
+	fi
 else
 	echo "note: one CPU here: polling is off, not checked"
 fi
 if command -v taskset >/dev/null 2>&1; then
 	cpu=$(taskset -c -p $$ | sed 's/.*: *//; s/[,-].*//')
 	set -- $(taskset -c "$cpu" sh -c '
-		"$1" -d -o /dev/null -- "$2" -r 300 >/dev/null 2>"$3"
+		"$1" -d --poll=50 -o /dev/null -- "$2" -r 300 >/dev/null 2>"$3"
 		sed -n "s/^memtrace: waits for a stop: \([0-9]*\) polled until it came, \([0-9]*\) polled then slept, .*/\1 \2/p" "$3"' \
 		sh "$MEMTRACE" "$prog" "$tmp/err")
-	check_eq "one allowed CPU: no wait polls" "0 0" "${1:-x} ${2:-x}"
+	check_eq "--poll=50, one allowed CPU: no wait polls" "0 0" "${1:-x} ${2:-x}"
 fi
 
 for bad in x -1 1000001 ''; do
