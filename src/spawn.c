@@ -184,8 +184,42 @@ static int is_i386_elf(const char *path)
 	       eh.e_ident[EI_CLASS] == ELFCLASS32 && eh.e_machine == EM_386;
 }
 
+/*
+ * Whether this kernel runs i386 code: a child makes i386 getpid through
+ * int $0x80, which without IA-32 emulation faults (no such gate, or the
+ * ia32_emulation=0 boot parameter). Asked only after an i386 program's
+ * exec failed with ENOEXEC, which a malformed i386 file gives too.
+ * Returns 1, 0, or -1 when it cannot tell.
+ */
+static int kernel_runs_i386(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		long ret = 20;	/* i386 getpid */
+
+		signal(SIGSEGV, SIG_DFL);
+		__asm__ volatile("int $0x80" : "+a"(ret) : : "memory");
+		_exit(ret > 0 ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) == 0;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV ? 0 : -1;
+}
+
 static int exec_failure(const struct spawned *sp, int err)
 {
+	if (err == ENOEXEC && is_i386_elf(sp->path) && kernel_runs_i386() == 1) {
+		error_msg("cannot run %s: Exec format error (an i386 program this kernel, "
+			  "which runs i386 programs, refused: is the file whole?)", sp->path);
+		return 126;
+	}
 	if (err == ENOEXEC && is_i386_elf(sp->path)) {
 		error_msg("%s is an i386 (32-bit) program, but this kernel cannot run 32-bit "
 			  "programs: its IA-32 emulation is off (CONFIG_IA32_EMULATION, or the "

@@ -34,13 +34,26 @@ check_grep "no program says so" "no program given" "$tmp/err"
 check_eq "unwritable output exits 1" 1 $?
 check_grep "unwritable output says so" "cannot open the output file /nonexistent-dir/trace" "$tmp/err"
 
-# An i386 program on a kernel without IA-32 emulation (like our build
-# machines): a clear message, never a crash. Where i386 runs, nothing to test.
+# An i386 program on a kernel without IA-32 emulation (like the build
+# machines of sessions 1-12): a clear message, never a crash. Where i386
+# runs, a malformed i386 file (e_phentsize 0: ENOEXEC) must not be blamed
+# on the kernel.
 i386_prog=${I386_PROGRAM:-}
 if [ -n "$i386_prog" ] && [ -x "$i386_prog" ]; then
+	cp "$i386_prog" "$tmp/bad32"
+	printf '\000\000' | dd of="$tmp/bad32" bs=1 seek=42 conv=notrunc 2>/dev/null
+	"$MEMTRACE" -- "$tmp/bad32" 2>"$tmp/err"
+	check_eq "malformed i386 program exits 126" 126 $?
 	if "$i386_prog" >/dev/null 2>&1; then
 		echo "note: this kernel runs i386 programs; the no-IA-32 message is not reachable here"
+		check_grep "malformed i386 program, i386 kernel: Exec format error" \
+			"cannot run .*bad32: Exec format error \(an i386 program this kernel, which runs i386" \
+			"$tmp/err"
+		check_eq "malformed i386 program, i386 kernel: the kernel not blamed" 0 \
+			"$(grep -c 'cannot run 32-bit programs' "$tmp/err")"
 	else
+		check_grep "malformed i386 program, 64-bit-only kernel: the kernel named" \
+			"this kernel cannot run 32-bit programs" "$tmp/err"
 		"$MEMTRACE" -- "$i386_prog" 2>"$tmp/err"
 		check_eq "i386 program on a 64-bit-only kernel exits 126" 126 $?
 		check_grep "i386 program on a 64-bit-only kernel says why" \
