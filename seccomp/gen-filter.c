@@ -67,18 +67,19 @@ static int by_own_number(const struct trapped_syscall *row, size_t a)
 static int add_row_rules(scmp_filter_ctx ctx, size_t a, unsigned row_index)
 {
 	const struct trapped_syscall *row = &trapped_syscalls[row_index];
+	const struct trapped_arg0 *only = trapped_arg0_of(row);
 	int nr = seccomp_syscall_resolve_name(row->name);
 
 	if (by_own_number(row, a))
 		return 0;	/* prefix_own_numbers() */
 	if (nr == __NR_SCMP_ERROR)
 		return -ENOSYS;
-	if (row->args[0] == ARG_IPC_CALL) {
-		/* ipc(2) keeps a version in the high 16 bits of the call. */
-		static const unsigned subcalls[] = { IPC_CALL_SHMAT, IPC_CALL_SHMDT };
-		for (size_t i = 0; i < sizeof(subcalls) / sizeof(subcalls[0]); i++) {
+	if (only) {
+		/* traced for some values of its first argument only */
+		for (unsigned i = 0; i < only->count; i++) {
 			int rc = seccomp_rule_add(ctx, SCMP_ACT_TRACE(row_index), nr, 1,
-						  SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffff, subcalls[i]));
+						  SCMP_A0(SCMP_CMP_MASKED_EQ, only->mask,
+							  only->values[i]));
 			if (rc < 0)
 				return rc;
 		}

@@ -11,6 +11,8 @@
  * syscall_own_numbers[]; gen-filter puts a test for them in front of
  * libseccomp's filter.
  */
+#include <string.h>
+
 #include "trapped.h"
 
 #define BOTH (TRAP_X86_64 | TRAP_I386)
@@ -48,11 +50,34 @@ const struct trapped_syscall trapped_syscalls[] = {
 	{ "mseal", BOTH, FAMILY_MSEAL, RET_INT, 3, { ARG_ADDR, ARG_SIZE, ARG_SIZE } },
 	{ "personality", BOTH, FAMILY_PERSONALITY, RET_HEX, 1, { ARG_HEX } },
 	/* the kernel maps the ring itself, where it chooses: libaio's contexts */
-	{ "io_setup", BOTH, FAMILY_AIO, RET_INT, 2, { ARG_INT, ARG_ADDR } },
-	{ "io_destroy", BOTH, FAMILY_AIO, RET_INT, 1, { ARG_ADDR } },
+	{ "io_setup", BOTH, FAMILY_KERNEL_PLACED, RET_INT, 2, { ARG_INT, ARG_ADDR } },
+	{ "io_destroy", BOTH, FAMILY_KERNEL_PLACED, RET_INT, 1, { ARG_ADDR } },
+	/*
+	 * A vDSO mapped again after its munmap (CRIU's restore), near the
+	 * hint; its other options (fs and gs bases, CPUID) run untraced. An
+	 * i386 task's arch_prctl has no such option (EINVAL).
+	 */
+	{ "arch_prctl", TRAP_X86_64, FAMILY_KERNEL_PLACED, RET_INT, 2,
+	  { ARG_ARCH_PRCTL, ARG_ADDR } },
 };
 
 const size_t trapped_syscalls_count = sizeof(trapped_syscalls) / sizeof(trapped_syscalls[0]);
+
+static const struct trapped_arg0 trapped_arg0s[] = {
+	/* ipc(2) keeps a version in the call's high 16 bits */
+	{ "ipc", 0xffff, 2, { IPC_CALL_SHMAT, IPC_CALL_SHMDT } },
+	/* option is an int */
+	{ "arch_prctl", 0xffffffffu, 3,
+	  { ARCH_PRCTL_MAP_VDSO_X32, ARCH_PRCTL_MAP_VDSO_32, ARCH_PRCTL_MAP_VDSO_64 } },
+};
+
+const struct trapped_arg0 *trapped_arg0_of(const struct trapped_syscall *row)
+{
+	for (size_t i = 0; i < sizeof(trapped_arg0s) / sizeof(trapped_arg0s[0]); i++)
+		if (strcmp(trapped_arg0s[i].name, row->name) == 0)
+			return &trapped_arg0s[i];
+	return NULL;
+}
 
 const struct syscall_own_number syscall_own_numbers[] = {
 	{ "mseal", 462, 462 },	/* Linux 6.10; libseccomp 2.5 does not know it */

@@ -36,6 +36,7 @@ enum arg_kind {
 	ARG_SHM_FLAGS,		/* SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC */
 	ARG_OLD_MMAP_ARGS,	/* i386 #90: pointer to six 32-bit arguments */
 	ARG_IPC_CALL,		/* i386 ipc multiplexer: the sub-call */
+	ARG_ARCH_PRCTL,		/* arch_prctl's option: ARCH_* */
 };
 
 /* How the result is printed when it is not an error. */
@@ -61,7 +62,9 @@ enum syscall_family {
 	FAMILY_SHM,		/* shmat, shmdt, i386 ipc(SHMAT/SHMDT) */
 	FAMILY_MSEAL,		/* mseal (Linux 6.10) */
 	FAMILY_PERSONALITY,	/* personality: READ_IMPLIES_EXEC changes what PROT_READ gives */
-	FAMILY_AIO,		/* io_setup maps an AIO ring, io_destroy unmaps it */
+	FAMILY_KERNEL_PLACED,	/* the kernel maps or unmaps by itself, where it
+				   chooses: io_setup's AIO ring (io_destroy unmaps
+				   it), arch_prctl(ARCH_MAP_VDSO_*)'s vDSO */
 };
 
 struct trapped_syscall {
@@ -71,6 +74,17 @@ struct trapped_syscall {
 	enum ret_kind ret;
 	unsigned char nargs;
 	enum arg_kind args[6];
+};
+
+/*
+ * A call trapped only where its first argument, masked, is one of some
+ * values: ipc's shared-memory sub-calls, arch_prctl's vDSO mappings.
+ */
+struct trapped_arg0 {
+	const char *name;		/* the row's */
+	unsigned mask;
+	unsigned char count;
+	unsigned values[3];
 };
 
 /*
@@ -98,6 +112,7 @@ static inline int arg_kind_is_c_int(enum arg_kind kind)
 	case ARG_MLOCK2_FLAGS:
 	case ARG_MLOCKALL_FLAGS:
 	case ARG_SHM_FLAGS:
+	case ARG_ARCH_PRCTL:
 		return 1;
 	default:
 		return 0;
@@ -109,8 +124,16 @@ extern const size_t trapped_syscalls_count;
 extern const struct syscall_own_number syscall_own_numbers[];
 extern const size_t syscall_own_numbers_count;
 
+/* The first-argument values row is trapped for, or NULL: all of them. */
+const struct trapped_arg0 *trapped_arg0_of(const struct trapped_syscall *row);
+
 /* The i386 ipc(2) sub-calls that change an address space. */
 #define IPC_CALL_SHMAT 21
 #define IPC_CALL_SHMDT 22
+
+/* arch_prctl's options that map a vDSO (Linux 4.9, CONFIG_CHECKPOINT_RESTORE). */
+#define ARCH_PRCTL_MAP_VDSO_X32 0x2001
+#define ARCH_PRCTL_MAP_VDSO_32 0x2002
+#define ARCH_PRCTL_MAP_VDSO_64 0x2003
 
 #endif

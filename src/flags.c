@@ -77,6 +77,12 @@ const struct flag_name ipc_call_names[] = {
 	{ 21, "SHMAT" }, { 22, "SHMDT" }, { 0, NULL },
 };
 
+/* the arch_prctl options memtrace traps (the others run untraced) */
+const struct flag_name arch_prctl_names[] = {
+	{ 0x2001, "ARCH_MAP_VDSO_X32" }, { 0x2002, "ARCH_MAP_VDSO_32" },
+	{ 0x2003, "ARCH_MAP_VDSO_64" }, { 0, NULL },
+};
+
 /* Appends "A|B|0x40" for the bits of value; zero_name (or "0") for 0. */
 void format_flags(struct strbuf *sb, const struct flag_name *names, uint64_t value,
 		  const char *zero_name)

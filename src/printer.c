@@ -76,6 +76,9 @@ static void format_arg(struct strbuf *sb, enum arg_kind kind, uint64_t v, enum a
 	case ARG_MADVICE:
 		format_value(sb, madvice_names, v);
 		break;
+	case ARG_ARCH_PRCTL:
+		format_value(sb, arch_prctl_names, v);
+		break;
 	case ARG_MSYNC_FLAGS:
 		format_flags(sb, msync_flag_names, v, NULL);
 		break;

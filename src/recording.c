@@ -167,7 +167,7 @@ static void changed_range(const struct tracee *tr, uint64_t *lo, uint64_t *hi)
 		*hi = a[0] + a[1];
 		return;
 	case FAMILY_SHM:
-	case FAMILY_AIO:
+	case FAMILY_KERNEL_PLACED:
 		*hi = UINT64_MAX;
 		return;
 	case FAMILY_MSYNC:

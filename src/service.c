@@ -1395,11 +1395,11 @@ static void commit_call(struct service *svc, struct tracee *tr)
 	case FAMILY_MSEAL:
 		commit_mseal(svc, tr, result);
 		break;
-	case FAMILY_AIO:
+	case FAMILY_KERNEL_PLACED:
 		/*
-		 * The kernel placed (or unmapped) the ring itself, top-down
-		 * like an mmap: rare enough to read /proc for, and the model
-		 * follows where it is.
+		 * The kernel placed (or unmapped) the AIO ring or the vDSO
+		 * itself, top-down like an mmap: rare enough to read /proc
+		 * for, and the model follows where it is.
 		 */
 		if (!syscall_result_is_error(result))
 			take_kernel_view(svc, tr, ev->row->name);

@@ -74,7 +74,7 @@ static uint32_t run_filter(const struct seccomp_data *d, int constant)
 static const uint32_t audit[ARCH_COUNT] = { [ARCH_X86_64] = AUDIT_ARCH_X86_64,
 					     [ARCH_I386] = AUDIT_ARCH_I386 };
 
-static uint32_t verdict(enum arch a, uint32_t nr, uint64_t ip, int constant)
+static uint32_t verdict_a0(enum arch a, uint32_t nr, uint64_t ip, int constant, uint64_t a0)
 {
 	struct seccomp_data d;
 
@@ -82,9 +82,17 @@ static uint32_t verdict(enum arch a, uint32_t nr, uint64_t ip, int constant)
 	d.nr = (int)nr;
 	d.arch = audit[a];
 	d.instruction_pointer = ip;
-	/* ipc(2): shmat, one of the two sub-calls traced */
-	d.args[0] = 21;
+	d.args[0] = a0;
 	return run_filter(&d, constant);
+}
+
+/* With a first argument the call is traced for, where it has such a list. */
+static uint32_t verdict(enum arch a, uint32_t nr, uint64_t ip, int constant)
+{
+	const struct trapped_syscall *row = arch_lookup(a, nr);
+	const struct trapped_arg0 *only = row ? trapped_arg0_of(row) : NULL;
+
+	return verdict_a0(a, nr, ip, constant, only ? only->values[0] : 0);
 }
 
 static void test_untrapped_calls_are_constant(struct harness *h)
@@ -116,6 +124,43 @@ static void test_trapped_calls_trace_their_row(struct harness *h)
 					     SECCOMP_RET_TRACE | (uint32_t)(row - trapped_syscalls)))
 				return;
 		}
+}
+
+/*
+ * ipc and arch_prctl trace for their listed first arguments only, under
+ * the mask (ipc's version in the high bits does not count), and allow
+ * the others: arch_prctl(ARCH_SET_FS) and the like run untraced.
+ */
+static void test_first_argument_lists(struct harness *h)
+{
+	for (int a = 0; a < ARCH_COUNT; a++)
+		for (uint32_t nr = 0; nr < 512; nr++) {
+			const struct trapped_syscall *row = arch_lookup(a, nr);
+			const struct trapped_arg0 *only = row ? trapped_arg0_of(row) : NULL;
+
+			if (!only)
+				continue;
+			for (unsigned i = 0; i < only->count; i++) {
+				uint64_t v = only->values[i];
+
+				ASSERT_EQ(h, verdict_a0(a, nr, 0x1000, 0, v) & SECCOMP_RET_ACTION_FULL,
+					  SECCOMP_RET_TRACE);
+				if (only->mask != 0xffffffffu)
+					ASSERT_EQ(h, verdict_a0(a, nr, 0x1000, 0, v | (only->mask + 1ull)) &
+						  SECCOMP_RET_ACTION_FULL, SECCOMP_RET_TRACE);
+			}
+			ASSERT_EQ(h, verdict_a0(a, nr, 0x1000, 0, 0), SECCOMP_RET_ALLOW);
+			ASSERT_EQ(h, verdict_a0(a, nr, 0x1000, 0, only->values[0] + 0x100),
+				  SECCOMP_RET_ALLOW);
+		}
+	/* x86_64 arch_prctl: ARCH_SET_FS (0x1002) allowed, ARCH_MAP_VDSO_64 traced */
+	long nr = arch_syscall_number(ARCH_X86_64, "arch_prctl");
+	ASSERT_EQ(h, verdict_a0(ARCH_X86_64, (uint32_t)nr, 0x1000, 0, 0x1002), SECCOMP_RET_ALLOW);
+	ASSERT_EQ(h, verdict_a0(ARCH_X86_64, (uint32_t)nr, 0x1000, 0, 0x2003) & SECCOMP_RET_ACTION_FULL,
+		  SECCOMP_RET_TRACE);
+	/* i386's has no vDSO option: not trapped at all */
+	nr = arch_syscall_number(ARCH_I386, "arch_prctl");
+	ASSERT_EQ(h, verdict_a0(ARCH_I386, (uint32_t)nr, 0x1000, 1, 0x2002), SECCOMP_RET_ALLOW);
 }
 
 /* The verdict that traces call name of arch a. */
@@ -161,5 +206,6 @@ int main(void)
 	RUN_TEST(&h, test_untrapped_calls_are_constant);
 	RUN_TEST(&h, test_trapped_calls_trace_their_row);
 	RUN_TEST(&h, test_bootstrap_calls_pass_from_their_ips);
+	RUN_TEST(&h, test_first_argument_lists);
 	return harness_summary(&h);
 }
