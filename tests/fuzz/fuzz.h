@@ -103,6 +103,7 @@ struct fuzz {
 	uint64_t file_hash;	/* of the data file, last printed */
 	int debug;		/* MMFUZZ_DEBUG=1: raw addresses on stderr */
 	unsigned avoid;		/* bits of enum avoid */
+	int freed_lazily;	/* an MADV_FREE succeeded: MADV_PAGEOUT is not made since */
 };
 
 /* i386 syscall numbers, for int $0x80 from the x86_64 build */
