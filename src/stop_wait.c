@@ -105,6 +105,8 @@ pid_t stop_wait(struct stop_waiter *waiter, pid_t which, int *status,
 	if (waiter && spin_max && waiter->waits_to_sample-- == 0) {
 		waiter->runnable = runnable_now(stop_wait_settings.loadavg_fd);
 		waiter->waits_to_sample = WAITS_PER_SAMPLE - 1;
+		waiter->looks++;
+		waiter->looks_busy += waiter->runnable > stop_wait_settings.cpus;
 	}
 	if (stop_waiter_polls(waiter, &stop_wait_settings)) {
 		start = now_ns();

@@ -39,6 +39,7 @@ struct stop_waiter {
 	unsigned runnable;
 	unsigned waits_to_sample;
 	unsigned long polls_hit, polls_missed, slept;	/* for -d: waits by how they ended */
+	unsigned long looks, looks_busy;	/* for -d: runnable counts read, over the CPUs */
 };
 
 /*

@@ -888,7 +888,8 @@ int supervisor_run(struct supervisor *sv, char *const argv[])
 	/* injected calls (the stub's making) stop without passing here */
 	debug_msg("%lu calls trapped, %lu stops, %lu finished at entry", sv->calls_seen,
 		  sv->stops_seen, sv->calls_at_entry);
-	debug_msg("waits for a stop: %lu polled until it came, %lu polled then slept, %lu slept",
-		  sv->waiter.polls_hit, sv->waiter.polls_missed, sv->waiter.slept);
+	debug_msg("waits for a stop: %lu polled until it came, %lu polled then slept, %lu slept; "
+		  "every CPU wanted at %lu of %lu looks", sv->waiter.polls_hit,
+		  sv->waiter.polls_missed, sv->waiter.slept, sv->waiter.looks_busy, sv->waiter.looks);
 	return final_status(sv);
 }
