@@ -113,7 +113,8 @@ bool mapping_same_attributes(const struct mapping *a, const struct mapping *b)
 	       a->backing.dev_minor == b->backing.dev_minor &&
 	       a->backing.inode == b->backing.inode &&
 	       a->backing.file_id == b->backing.file_id &&
-	       same_path(a->backing.path, b->backing.path);
+	       /* a file's name changes with renames the model does not see */
+	       (a->backing.inode != 0 || same_path(a->backing.path, b->backing.path));
 }
 
 bool mapping_can_merge(const struct mapping *lower, const struct mapping *upper)

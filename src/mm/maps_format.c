@@ -118,13 +118,24 @@ static bool names_alike(const char *a, const char *b)
 	return la == mapping_name_undeleted_len(b, strlen(b)) && strncmp(a, b, la) == 0;
 }
 
+/*
+ * Whether two entries of one device and inode name alike. A file's name is
+ * where it is now (d_path when maps is read): a rename or an unlink the
+ * model does not see changes it for all its mappings, so a file mapping's
+ * identity is its device and inode; names tell only the others apart.
+ */
+static bool names_match(const struct maps_entry *a, const struct maps_entry *b)
+{
+	return a->inode != 0 || names_alike(a->name, b->name);
+}
+
 /* Could /proc/PID/maps show lower and upper as one line? */
 static bool entries_join(const struct maps_entry *lower, const struct maps_entry *upper)
 {
 	if (lower->end != upper->start || lower->prot != upper->prot ||
 	    lower->shared != upper->shared || lower->dev_major != upper->dev_major ||
 	    lower->dev_minor != upper->dev_minor || lower->inode != upper->inode ||
-	    !names_alike(lower->name, upper->name))
+	    !names_match(lower, upper))
 		return false;
 	/* Anonymous memory prints offset 0 everywhere. */
 	if (lower->inode == 0 && lower->offset == 0 && upper->offset == 0)
@@ -172,7 +183,7 @@ static const char *attribute_difference(const struct maps_entry *a, const struct
 		return "device";
 	if (a->inode != b->inode)
 		return "inode";
-	if (!names_alike(a->name, b->name))
+	if (!names_match(a, b))
 		return "name";
 	if (a->end != b->end)
 		return "end";
