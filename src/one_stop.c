@@ -389,7 +389,8 @@ static int wants_stub_range(const struct vm_space *vm, const struct syscall_even
 {
 	uint64_t a[6];
 
-	if (ev->arch != vm->arch || ev->ind_fault)
+	/* an i386 call of an x86_64 program (int $0x80) too: the stub lies below 4 GiB */
+	if (ev->ind_fault)
 		return 0;
 	syscall_event_args(ev, a);
 	if (ev->row->family == FAMILY_MSEAL)
@@ -419,7 +420,7 @@ int one_stop_make_way(struct tracee *tr, int *status)
 
 	if (!vm || !vm->stub || vm->stub_refused || !wants_stub_range(vm, &tr->call))
 		return 0;
-	err = stub_unmap_instead(vm->stub, tr->tid, &result, status);
+	err = stub_unmap_instead(vm->stub, tr->tid, tr->call.arch, &result, status);
 	if (inject_task_lost(err))
 		return err;
 	if (err < 0)

@@ -121,14 +121,16 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq,
 		 struct stub_spares *spares, int *status, int *err);
 
 /*
- * At a seccomp stop of tid (a call of the stub's arch): runs munmap of the
- * stub's pages in place of the task's call (its result in *result), then
- * puts the task back on its syscall instruction, so that its own call runs
- * again once resumed. Returns 0, -ESRCH when the task died meanwhile
+ * At a seccomp stop of tid in a call of arch (the stub's, or i386 through
+ * int $0x80 in an x86_64 program): runs munmap of the stub's pages in
+ * place of the task's call, by arch's numbers (its result in *result),
+ * then puts the task back on its syscall instruction, so that its own call
+ * runs again once resumed. Returns 0, -ESRCH when the task died meanwhile
  * (*status tells how), -EINTR as stub_install, or another -errno (the
  * task's call is left as it was).
  */
-int stub_unmap_instead(const struct stub *st, pid_t tid, int64_t *result, int *status);
+int stub_unmap_instead(const struct stub *st, pid_t tid, enum arch arch, int64_t *result,
+		       int *status);
 
 /* A zeroed stub (stub_install) that goes to spares once done with, or NULL. */
 struct stub *stub_alloc(struct stub_spares *spares);

@@ -609,14 +609,16 @@ int stub_install(struct vm_space *vm, pid_t tid, enum arch arch, uint64_t seq,
 	return 1;
 }
 
-int stub_unmap_instead(const struct stub *st, pid_t tid, int64_t *result, int *status)
+int stub_unmap_instead(const struct stub *st, pid_t tid, enum arch arch, int64_t *result,
+		       int *status)
 {
 	struct injection inj;
-	int err = inject_begin(&inj, tid, st->arch);
+	int err = inject_begin(&inj, tid, arch);
 
 	if (err < 0)
 		return err;
-	err = inject_instead(&inj, install_numbers[st->arch].munmap,
+	/* the kernel runs the changed call through the entry the task took */
+	err = inject_instead(&inj, install_numbers[arch].munmap,
 			     (uint64_t[6]){ st->address, 2 * STUB_PAGE }, result, status);
 	if (inject_task_lost(err))
 		return err;

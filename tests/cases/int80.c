@@ -21,6 +21,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
 #include "check.h"
 
 
@@ -127,6 +131,18 @@ int main(void)
 	printf("i386 old_mmap with an unaligned offset: %s\n", outcome(r));
 	CHECK("it failed with EINVAL", r == -EINVAL);
 	munmap(args, PG);
+
+	/*
+	 * An i386 mmap2 asking for the place of memtrace's stub page (1 MiB)
+	 * with MAP_FIXED_NOREPLACE gets it, as without memtrace: it gives the
+	 * page up first, also to an x86_64 program's int $0x80.
+	 */
+	a = int80(192, 0x100000, PG, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1);
+	printf("i386 mmap2 at 1 MiB, MAP_FIXED_NOREPLACE: %s\n", outcome(a));
+	CHECK("it got that place", a == 0x100000);
+	if (!is_error(a))
+		int80(91, a, PG, 0, 0, 0);
 
 	fflush(stdout);
 	return failed;
