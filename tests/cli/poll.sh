@@ -22,12 +22,17 @@ check_eq "--poll=0: no wait polls" "0 0" "${1:-x} ${2:-x}"
 
 cpus=$(nproc 2>/dev/null || echo 1)
 if [ "$cpus" -ge 2 ]; then
-	# unless other work wanted every CPU whenever memtrace looked (make -j
-	# check runs tests side by side)
+	# memtrace looks at the first wait, then every 16th: where no look
+	# found every CPU wanted, the first wait at least polled (its history
+	# is empty); where one did (make -j check runs tests side by side),
+	# nothing is certain
 	set -- $(waits --poll=50)
-	check_eq "--poll=50, two CPUs: waits poll (${1:-0} came, ${2:-0} did not; CPUs busy at ${4:-0} of ${5:-0} looks)" \
-		yes "$([ $(( ${1:-0} + ${2:-0} )) -gt 0 ] ||
-			{ [ "${5:-0}" -gt 0 ] && [ "${4:-0}" = "${5:-0}" ]; } && echo yes)"
+	if [ "${4:-1}" = 0 ]; then
+		check_eq "--poll=50, two CPUs: waits poll (${1:-0} came, ${2:-0} did not)" yes \
+			"$([ $(( ${1:-0} + ${2:-0} )) -gt 0 ] && echo yes)"
+	else
+		echo "note: every CPU was wanted at ${4:-?} of ${5:-?} looks; polling not checked"
+	fi
 	sed 's/0x[0-9a-f]*/ADDR/g' "$tmp/trace" >"$tmp/trace.polled"
 	check_eq "polling: the same trace" "" "$(cmp "$tmp/trace.slept" "$tmp/trace.polled" 2>&1)"
 	# as many busy tasks as CPUs: every 16 waits memtrace counts the tasks
@@ -35,13 +40,15 @@ if [ "$cpus" -ge 2 ]; then
 	if [ "$cpus" -le 4 ]; then
 		hogs=
 		i=0
+		# killed on the way out however this ends, and in a minute at most
+		trap 'kill $hogs 2>/dev/null; rm -rf "$tmp"' EXIT
 		while [ "$i" -lt "$cpus" ]; do
-			sh -c 'while :; do :; done' &
+			timeout 60 sh -c 'while :; do :; done' &
 			hogs="$hogs $!"
 			i=$((i + 1))
 		done
 		set -- $(waits --poll=50)
-		kill $hogs
+		kill $hogs 2>/dev/null
 		check_eq "--poll=50, every CPU busy: polls only until it looks (${1:-0} came, ${2:-0} did not)" \
 			yes "$([ $(( ${1:-99} + ${2:-99} )) -le 16 ] && echo yes)"
 	fi
