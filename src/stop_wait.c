@@ -128,13 +128,19 @@ pid_t stop_wait(struct stop_waiter *waiter, pid_t which, int *status,
 		} while (now - start < spin_max);
 		if (waiter)
 			waiter->polls_missed++;
+		/* a tick in the last round: not to be slept through */
+		if (interrupt && *interrupt) {
+			errno = EINTR;
+			return -1;
+		}
 	} else if (waiter) {
 		waiter->slept++;
 		if (spin_max)
 			start = now_ns();
 	}
 	tid = waitpid(which, status, __WALL);
-	if (tid > 0 && spin_max && waiter)
+	/* a wait a tick cut short was long too */
+	if ((tid > 0 || errno == EINTR) && spin_max && waiter)
 		stop_waiter_note(waiter, now_ns() - start, &stop_wait_settings);
 	return tid;
 }
