@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -201,8 +202,12 @@ static int kernel_runs_i386(void)
 	if (pid == 0) {
 		long ret = 20;	/* i386 getpid */
 
+		/* its fault is the answer: no core file, no crash report */
+		setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		signal(SIGSEGV, SIG_DFL);
-		__asm__ volatile("int $0x80" : "+a"(ret) : : "memory");
+		/* kernels before 4.17 zero r8-r11 on int $0x80 from 64-bit code */
+		__asm__ volatile("int $0x80" : "+a"(ret) : : "r8", "r9", "r10", "r11", "memory");
 		_exit(ret > 0 ? 0 : 1);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -215,12 +220,19 @@ static int kernel_runs_i386(void)
 
 static int exec_failure(const struct spawned *sp, int err)
 {
-	if (err == ENOEXEC && is_i386_elf(sp->path) && kernel_runs_i386() == 1) {
+	int runs_i386 = err == ENOEXEC && is_i386_elf(sp->path) ? kernel_runs_i386() : -2;
+
+	if (runs_i386 == 1) {
 		error_msg("cannot run %s: Exec format error (an i386 program this kernel, "
 			  "which runs i386 programs, refused: is the file whole?)", sp->path);
 		return 126;
 	}
-	if (err == ENOEXEC && is_i386_elf(sp->path)) {
+	if (runs_i386 == -1) {
+		error_msg("cannot run %s: Exec format error (an i386 program; whether this "
+			  "kernel runs i386 code could not be told)", sp->path);
+		return 126;
+	}
+	if (runs_i386 == 0) {
 		error_msg("%s is an i386 (32-bit) program, but this kernel cannot run 32-bit "
 			  "programs: its IA-32 emulation is off (CONFIG_IA32_EMULATION, or the "
 			  "ia32_emulation= boot parameter). Run it on a kernel with IA-32 emulation; "
