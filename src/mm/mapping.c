@@ -98,6 +98,17 @@ static bool same_path(const struct mapping_path *a, const struct mapping_path *b
 	return len == mapping_name_undeleted_len(b->name, b->len) && memcmp(a->name, b->name, len) == 0;
 }
 
+/*
+ * Mappings of one file with a path: its name changes with renames the
+ * model does not see, and is no part of its identity (anon_inode files,
+ * which share one inode, keep theirs).
+ */
+static bool renamable(const struct mapping *a, const struct mapping *b)
+{
+	return a->backing.inode != 0 && a->backing.path && b->backing.path &&
+	       a->backing.path->name[0] == '/' && b->backing.path->name[0] == '/';
+}
+
 static bool same_policy(const struct mapping_policy *a, const struct mapping_policy *b)
 {
 	return a->mode == b->mode && a->flags == b->flags && a->nodemask == b->nodemask;
@@ -113,8 +124,7 @@ bool mapping_same_attributes(const struct mapping *a, const struct mapping *b)
 	       a->backing.dev_minor == b->backing.dev_minor &&
 	       a->backing.inode == b->backing.inode &&
 	       a->backing.file_id == b->backing.file_id &&
-	       /* a file's name changes with renames the model does not see */
-	       (a->backing.inode != 0 || same_path(a->backing.path, b->backing.path));
+	       (renamable(a, b) || same_path(a->backing.path, b->backing.path));
 }
 
 bool mapping_can_merge(const struct mapping *lower, const struct mapping *upper)

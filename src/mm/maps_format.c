@@ -121,12 +121,15 @@ static bool names_alike(const char *a, const char *b)
 /*
  * Whether two entries of one device and inode name alike. A file's name is
  * where it is now (d_path when maps is read): a rename or an unlink the
- * model does not see changes it for all its mappings, so a file mapping's
- * identity is its device and inode; names tell only the others apart.
+ * model does not see changes it for all its mappings, so a mapping of a
+ * file with a path is known by its device and inode. Names still tell the
+ * others apart: anon_inode files ("anon_inode:[perf_event]", bpf maps)
+ * share one inode.
  */
 static bool names_match(const struct maps_entry *a, const struct maps_entry *b)
 {
-	return a->inode != 0 || names_alike(a->name, b->name);
+	return (a->inode != 0 && a->name[0] == '/' && b->name[0] == '/') ||
+	       names_alike(a->name, b->name);
 }
 
 /* Could /proc/PID/maps show lower and upper as one line? */
