@@ -21,7 +21,7 @@
 #   PYTHON BENCH_CC the interpreter and the compiler of the real-program rows
 #   BENCH_ARCH      x86_64, or i386 (make bench-i386): the workloads built
 #                   -m32 (NAME.m32), on a kernel that runs i386 programs;
-#                   the python row runs Debian's i386 python3.11, fetched
+#                   the python row runs Debian's i386 python3, fetched
 #                   once by scripts/i386-root.sh (left out where it cannot
 #                   be had); the gcc row is left out (no i386 compiler)
 #   I386_ROOT       where that i386 python lives (default: the VM lane's
@@ -187,7 +187,7 @@ if [ "$bench_arch" = i386 ] && selected python; then
 		workload python trapped "i386 python3 'import json,..'" \
 			env PYTHONHOME="$root/usr" "$root/lib/ld-linux.so.2" \
 			--library-path "$root/lib/i386-linux-gnu:$root/usr/lib/i386-linux-gnu" \
-			"$root/usr/bin/python3.11" -c 'import json, re, collections, decimal'
+			"$root/usr/bin/python3" -c 'import json, re, collections, decimal'
 	else
 		echo "bench: no i386 python3 here (above): its row is left out" >&2
 	fi

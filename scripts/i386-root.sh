@@ -1,26 +1,26 @@
 #!/bin/sh
 # Real i386 programs for the tests and the i386 benchmarks: Debian's i386
-# python3.11 (its standard library) and busybox-static, unpacked into DIR
-# with the libraries they need, fetched with apt-get download under a
-# package list of their own in DIR (the system's apt configuration and its
-# architectures are left alone; no root needed). Done once: DIR/.complete
-# marks a finished root.
+# python3 (with its standard library) and busybox-static, unpacked into DIR
+# with the packages they depend on, fetched with apt-get download under a
+# package list of their own (the system's apt configuration and its
+# architectures are left alone; no root needed). Done once: a root is made
+# beside DIR and renamed to DIR whole, so runs side by side never see half
+# of one.
 #
 # Usage: i386-root.sh DIR    prints DIR once it holds the programs:
 #   DIR/bin/busybox                       static
 #   DIR/lib/ld-linux.so.2 --library-path DIR/lib/i386-linux-gnu:DIR/usr/lib/i386-linux-gnu
-#       DIR/usr/bin/python3.11            with PYTHONHOME=DIR/usr
+#       DIR/usr/bin/python3               with PYTHONHOME=DIR/usr
 # Exit: 0 ready, 77 it cannot be had here (no apt-get, no network: said why).
 set -u
 dir=${1:?usage: i386-root.sh DIR}
-packages="libc6 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib zlib1g
-	libexpat1 libssl3 busybox-static"
 
 [ -f "$dir/.complete" ] && { echo "$dir"; exit 0; }
 command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 ||
 	{ echo "i386-root: needs apt-get and dpkg-deb (Debian)" >&2; exit 77; }
-mkdir -p "$dir" && work=$(mktemp -d "$dir/.fetch.XXXXXX") ||
-	{ echo "i386-root: cannot write to $dir" >&2; exit 77; }
+parent=$(dirname "$dir")
+mkdir -p "$parent" && work=$(mktemp -d "$parent/.i386-root.XXXXXX") ||
+	{ echo "i386-root: cannot write to $parent" >&2; exit 77; }
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/root"
 : >"$work/status"
@@ -33,15 +33,32 @@ Dir::State::status "$work/status";
 Dir::Cache "$work/cache";
 EOF
 export APT_CONFIG="$work/apt.conf"
-apt-get update -qq >"$work/log" 2>&1 ||
-	{ echo "i386-root: apt-get update failed (offline?):" >&2; tail -n 3 "$work/log" >&2; exit 77; }
+fail() {
+	echo "i386-root: $1:" >&2
+	tail -n 3 "$work/log" >&2
+	exit 77
+}
+apt-get update -qq >"$work/log" 2>&1 || fail "apt-get update failed (offline?)"
+
+# python3.N of this release (3.11 in Debian 12, 3.13 in 13), and what each
+# package needs one level down (libssl3 or libssl3t64, ...)
+py=$(apt-cache depends python3-minimal 2>"$work/log" |
+	sed -n 's/^ *[A-Za-z]*Depends: \(python3\.[0-9]*\)-minimal.*/\1/p' | head -n 1)
+[ -n "$py" ] || fail "no python3-minimal for i386"
+wanted="$py-minimal lib$py-minimal lib$py-stdlib busybox-static"
 # shellcheck disable=SC2086
-(cd "$work/debs" && apt-get download -qq $packages) >"$work/log" 2>&1 ||
-	{ echo "i386-root: apt-get download failed:" >&2; tail -n 3 "$work/log" >&2; exit 77; }
+packages=$(apt-cache depends --no-recommends --no-suggests $wanted 2>>"$work/log" |
+	sed -n 's/^ *[A-Za-z]*Depends: \([^<][^ ]*\).*/\1/p' | sed 's/:i386$//' |
+	sort -u | tr '\n' ' ')
+# shellcheck disable=SC2086
+(cd "$work/debs" && apt-get download -qq $wanted $packages) >"$work/log" 2>&1 ||
+	fail "apt-get download failed"
 for deb in "$work"/debs/*.deb; do
-	dpkg-deb -x "$deb" "$work/root" || { echo "i386-root: cannot unpack $deb" >&2; exit 77; }
+	dpkg-deb -x "$deb" "$work/root" || fail "cannot unpack $deb"
 done
-# into place whole, then marked: a half-made root is never used
-cp -a "$work/root/." "$dir/" && : >"$dir/.complete" ||
-	{ echo "i386-root: cannot fill $dir" >&2; exit 77; }
+[ -e "$work/root/usr/bin/python3" ] || ln -s "$py" "$work/root/usr/bin/python3"
+: >"$work/root/.complete"
+# whole, or not at all: where another run got there first, its root stands
+mv -T "$work/root" "$dir" 2>/dev/null || [ -f "$dir/.complete" ] ||
+	{ echo "i386-root: cannot make $dir" >&2; exit 77; }
 echo "$dir"

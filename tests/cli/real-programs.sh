@@ -134,7 +134,7 @@ if [ -n "${I386_PROBE:-}" ] && "$I386_PROBE" >/dev/null 2>&1; then
 		same_as_native "i386 python3 (8 threads, json, re)" \
 			'^\[pid [0-9]+\] mmap2\(NULL, [0-9]+, PROT_NONE, MAP_PRIVATE\|MAP_ANONYMOUS\|MAP_STACK, -1, 0\) = 0x[0-9a-f]+$' \
 			env PYTHONHOME="$root/usr" "$root/lib/ld-linux.so.2" --library-path "$libs" \
-			"$root/usr/bin/python3.11" -c 'import json, re, sys, threading
+			"$root/usr/bin/python3" -c 'import json, re, sys, threading
 def work(n):
     blocks = [bytearray(100000 + 4096 * i) for i in range(40)]
     return sum(len(b) for b in blocks)
