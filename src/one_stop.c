@@ -379,6 +379,9 @@ int one_stop_leave_slot(struct vm_space *vm, pid_t tid)
 	return ptrace(PTRACE_SETREGS, tid, 0L, &regs) == 0;
 }
 
+/* What a vDSO with its [vvar] pages takes (8 pages in 6.18), with room. */
+#define VDSO_REACH (32 * 4096u)
+
 /*
  * Whether the call asks for the stub's addresses where Linux would give
  * them: MAP_FIXED_NOREPLACE, or a hint (a plain MAP_FIXED replaces the
@@ -395,6 +398,9 @@ static int wants_stub_range(const struct vm_space *vm, const struct syscall_even
 	syscall_event_args(ev, a);
 	if (ev->row->family == FAMILY_MSEAL)
 		return a[1] && stub_overlaps(vm->stub, a[0], a[1]);
+	/* arch_prctl(ARCH_MAP_VDSO_*): the vDSO and its [vvar] pages, near the hint */
+	if (ev->row->family == FAMILY_KERNEL_PLACED && ev->row->args[0] == ARG_ARCH_PRCTL)
+		return a[1] && stub_overlaps(vm->stub, a[1], VDSO_REACH);
 	if (ev->row->family != FAMILY_MMAP && ev->row->family != FAMILY_OLD_MMAP)
 		return 0;
 	a[1] = mmap_reach(a);
