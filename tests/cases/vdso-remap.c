@@ -110,6 +110,23 @@ int main(void)
 		placed += p[i] != MAP_FAILED;
 	}
 	CHECK("mmaps beside it are placed", placed == 4);
+
+	/*
+	 * Near a hint over memtrace's stub page (1 MiB), where nothing is
+	 * without memtrace: the kernel puts it there, memtrace gives the page
+	 * up first. Then back where it was, for libc.
+	 */
+	fflush(stdout);
+	unmapped = raw_syscall2(SYS_munmap, (long)lo, (long)(hi - lo));
+	remapped = raw_syscall2(SYS_arch_prctl, ARCH_MAP_VDSO_OWN, 0x100000);
+	vdso_range(&lo2, &hi2);
+	CHECK("ARCH_MAP_VDSO at 1 MiB", unmapped == 0 && remapped >= 0);
+	CHECK("the vDSO lies at 1 MiB", lo2 == 0x100000);
+	fflush(stdout);
+	unmapped = raw_syscall2(SYS_munmap, (long)lo2, (long)(hi2 - lo2));
+	remapped = raw_syscall2(SYS_arch_prctl, ARCH_MAP_VDSO_OWN, (long)lo);
+	vdso_range(&lo2, &hi2);
+	CHECK("and back where it was", unmapped == 0 && remapped >= 0 && lo2 == lo);
 	fflush(stdout);
 	return failed;
 }
