@@ -20,7 +20,7 @@
 
 #include "stop_wait.h"
 
-struct stop_wait_settings stop_wait_settings = { 0, 1, -1 };
+struct stop_wait_settings stop_wait_settings = { 0, STOP_WAIT_INJECT_SPIN_NS, 1, -1 };
 
 /* Every this many waits a waiter looks at how many tasks want a CPU (1.2 us). */
 #define WAITS_PER_SAMPLE 16
@@ -76,9 +76,11 @@ int stop_waiter_polls(const struct stop_waiter *waiter, const struct stop_wait_s
 {
 	uint64_t spin_max = settings->spin_max_ns;
 
-	if (!spin_max || settings->cpus < 2)
+	if (settings->cpus < 2)
 		return 0;
-	return !waiter || (waiter->runnable <= settings->cpus && waiter->recent_ns < 2 * spin_max);
+	if (!waiter)
+		return settings->inject_spin_ns != 0;
+	return spin_max && waiter->runnable <= settings->cpus && waiter->recent_ns < 2 * spin_max;
 }
 
 /*
@@ -98,7 +100,7 @@ void stop_waiter_note(struct stop_waiter *waiter, uint64_t took,
 pid_t stop_wait(struct stop_waiter *waiter, pid_t which, int *status,
 		volatile sig_atomic_t *interrupt)
 {
-	uint64_t spin_max = stop_wait_settings.spin_max_ns;
+	uint64_t spin_max = waiter ? stop_wait_settings.spin_max_ns : stop_wait_settings.inject_spin_ns;
 	uint64_t start = 0, now;
 	pid_t tid;
 

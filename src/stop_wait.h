@@ -11,10 +11,13 @@
  * tracer's CPU go idle, and waking an idle CPU (an interrupt between CPUs;
  * on a virtual machine, a vCPU halted in the host) can cost more than the
  * stop itself. So the tracer polls for a while before it blocks, as long as
- * stops keep coming that fast (--poll; off by default).
+ * stops keep coming that fast (--poll; off by default). memtrace's own
+ * injected calls (making the stub page), which stop again at once, are
+ * always polled for.
  */
 struct stop_wait_settings {
 	uint64_t spin_max_ns;	/* the longest poll before blocking; 0: always block */
+	uint64_t inject_spin_ns;	/* the same for memtrace's own injected calls */
 	unsigned cpus;		/* the CPUs memtrace may run on */
 	int loadavg_fd;		/* /proc/loadavg, for the tasks that want a CPU; or -1 */
 };
@@ -27,6 +30,13 @@ extern struct stop_wait_settings stop_wait_settings;
  * time (docs/PERFORMANCE.md).
  */
 #define STOP_WAIT_SUGGESTED_SPIN_NS 50000u
+
+/*
+ * The poll for an injected call: it runs at once. Making the stub takes a
+ * few, and polling them made python3's startup 3.6% faster here, in 3.5%
+ * less CPU time (docs/PERFORMANCE.md).
+ */
+#define STOP_WAIT_INJECT_SPIN_NS 50000u
 
 /*
  * What one waiter has seen, to poll only while it pays: a moving average of
@@ -49,8 +59,10 @@ struct stop_waiter {
 void stop_wait_setup(uint64_t spin_max_ns);
 
 /*
- * Whether a wait polls first: the settings let it, a CPU is left for it
- * beside the program's tasks, and by waiter's history it pays.
+ * Whether a wait polls first: there is a second CPU, and an injected call's
+ * wait (waiter NULL) may poll, or a program's wait may (--poll) and a CPU
+ * is left for it beside the tasks that want one, and by waiter's history
+ * it pays.
  */
 int stop_waiter_polls(const struct stop_waiter *waiter, const struct stop_wait_settings *settings);
 

@@ -9,7 +9,7 @@
 #define US 1000u
 #define POLL (50 * US)
 
-static const struct stop_wait_settings two_cpus = { POLL, 2, -1 };
+static const struct stop_wait_settings two_cpus = { POLL, POLL, 2, -1 };
 
 static void notes(struct stop_waiter *w, unsigned n, uint64_t took)
 {
@@ -26,19 +26,23 @@ static void test_a_new_waiter_polls(struct harness *h)
 	ASSERT(h, stop_waiter_polls(NULL, &two_cpus));
 }
 
+/* --poll=0 (the default): a program's waits never poll */
 static void test_never_without_a_poll_limit(struct harness *h)
 {
-	static const struct stop_wait_settings no_poll = { 0, 2, -1 };
+	static const struct stop_wait_settings no_poll = { 0, POLL, 2, -1 };
+	static const struct stop_wait_settings none_at_all = { 0, 0, 2, -1 };
 	struct stop_waiter w = { 0 };
 
 	ASSERT(h, !stop_waiter_polls(&w, &no_poll));
-	ASSERT(h, !stop_waiter_polls(NULL, &no_poll));
+	/* an injected call's wait polls all the same, unless that is off too */
+	ASSERT(h, stop_waiter_polls(NULL, &no_poll));
+	ASSERT(h, !stop_waiter_polls(NULL, &none_at_all));
 }
 
 /* on one CPU the program could not run while memtrace polls */
 static void test_never_on_one_cpu(struct harness *h)
 {
-	static const struct stop_wait_settings one_cpu = { POLL, 1, -1 };
+	static const struct stop_wait_settings one_cpu = { POLL, POLL, 1, -1 };
 	struct stop_waiter w = { 0 };
 
 	ASSERT(h, !stop_waiter_polls(&w, &one_cpu));
