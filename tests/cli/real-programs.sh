@@ -125,8 +125,9 @@ if command -v perl >/dev/null 2>&1; then
 fi
 
 # Real i386 programs, where this kernel runs them: Debian's i386 python3
-# (threads, the standard library) and busybox-static's shell running a
-# pipeline, fetched once into the cache the VM lane uses (scripts/i386-root.sh).
+# (threads, the standard library), busybox-static's shell running a
+# pipeline and gcc's cc1, fetched once into the cache the VM lane uses
+# (scripts/i386-root.sh).
 if [ -n "${I386_PROBE:-}" ] && "$I386_PROBE" >/dev/null 2>&1; then
 	cache=${MEMTRACE_VM_CACHE:-${HOME:-/tmp}/.cache/memtrace-vm}
 	if root=$(sh "$(dirname "$0")/../../scripts/i386-root.sh" "$cache/i386-root"); then
@@ -146,6 +147,15 @@ print(sys.maxsize, json.dumps({"k": [1, 2]}), len(re.findall("a", "banana")))'
 		same_as_native "i386 busybox sh (forks, a pipeline)" '^\[pid [0-9]+\] (brk|mmap2)\(' \
 			"$bb" sh -c "for i in 1 2 3; do $bb echo \"line \$i\"; done | $bb sort -r;
 				$bb seq 1 2000 | $bb sort -n | $bb tail -n 1"
+		# gcc's compiler proper: its assembly must be the same, byte for byte
+		cat >"$tmp/k.c" <<'EOF'
+struct node { struct node *next; int v; };
+int sum(struct node *n) { int s = 0; for (; n; n = n->next) s += n->v * 3; return s; }
+static int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+int fib25(void) { return fib(25); }
+EOF
+		same_as_native "i386 cc1 -O2" '^brk\(' \
+			"$root/lib/ld-linux.so.2" --library-path "$libs" "$root/cc1" -quiet -O2 "$tmp/k.c" -o -
 	else
 		echo "note: no i386 programs to be had here (see above); their checks are left out"
 	fi
