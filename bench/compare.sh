@@ -21,9 +21,10 @@
 #   PYTHON BENCH_CC the interpreter and the compiler of the real-program rows
 #   BENCH_ARCH      x86_64, or i386 (make bench-i386): the workloads built
 #                   -m32 (NAME.m32), on a kernel that runs i386 programs;
-#                   the python row runs Debian's i386 python3, fetched
-#                   once by scripts/i386-root.sh (left out where it cannot
-#                   be had); the gcc row is left out (no i386 compiler)
+#                   the python and gcc rows run Debian's i386 python3 and
+#                   cc1 (on threads.c as gcc -m32 -E preprocessed it),
+#                   fetched once by scripts/i386-root.sh (left out where
+#                   they cannot be had)
 #   I386_ROOT       where that i386 python lives (default: the VM lane's
 #                   cache, $MEMTRACE_VM_CACHE or ~/.cache/memtrace-vm)
 #   MEMTRACE BENCH_BIN BENCH_SRCDIR MM_SCALE  set by make bench
@@ -40,8 +41,7 @@ x86_64)
 	only=${ONLY:-mmap brk mprotect madvise getppid python gcc threads scale} ;;
 i386)
 	w=.m32
-	only=$(echo " ${ONLY:-mmap brk mprotect madvise getppid python threads scale} " |
-		sed 's/ gcc / /') ;;
+	only=${ONLY:-mmap brk mprotect madvise getppid python gcc threads scale} ;;
 *)
 	echo "bench: BENCH_ARCH is x86_64 or i386, not $bench_arch" >&2
 	exit 2 ;;
@@ -181,21 +181,28 @@ workload brk trapped "brk grow+shrink x$brk_pairs" "$bin/brk-cycle$w" "$brk_pair
 workload mprotect trapped "mprotect RX<->RW x$mprotect_flips" "$bin/mprotect-flip$w" "$mprotect_flips"
 workload madvise trapped "madvise DONTNEED x$madvise_rounds" "$bin/madvise-hot$w" "$madvise_rounds"
 workload getppid untrapped "getppid x$getppid_calls (cpu-base)" "$bin/getppid-loop$w" "$getppid_calls"
-if [ "$bench_arch" = i386 ] && selected python; then
+root=
+if [ "$bench_arch" = i386 ] && { selected python || selected gcc; }; then
 	cache=${MEMTRACE_VM_CACHE:-${HOME:-/tmp}/.cache/memtrace-vm}
-	if root=$(sh "$srcdir/../scripts/i386-root.sh" "${I386_ROOT:-$cache/i386-root}"); then
-		workload python trapped "i386 python3 'import json,..'" \
-			env PYTHONHOME="$root/usr" "$root/lib/ld-linux.so.2" \
-			--library-path "$root/lib/i386-linux-gnu:$root/usr/lib/i386-linux-gnu" \
-			"$root/usr/bin/python3" -c 'import json, re, collections, decimal'
-	else
-		echo "bench: no i386 python3 here (above): its row is left out" >&2
-	fi
-else
+	root=$(sh "$srcdir/../scripts/i386-root.sh" "${I386_ROOT:-$cache/i386-root}") ||
+		echo "bench: no i386 python3 or cc1 here (above): their rows are left out" >&2
+fi
+libs32=$root/lib/i386-linux-gnu:$root/usr/lib/i386-linux-gnu
+if [ "$bench_arch" = x86_64 ]; then
 	workload python trapped "python3 -c 'import json,..'" \
 		"$python" -c 'import json, re, collections, decimal'
+	workload gcc trapped "gcc -O2 -c threads.c" "$cc" -O2 -c "$srcdir/threads.c" -o "$tmp/threads.o"
+elif [ -n "$root" ]; then
+	workload python trapped "i386 python3 'import json,..'" \
+		env PYTHONHOME="$root/usr" "$root/lib/ld-linux.so.2" --library-path "$libs32" \
+		"$root/usr/bin/python3" -c 'import json, re, collections, decimal'
+	# the compiler proper on threads.c as the host's gcc -m32 preprocessed it
+	if selected gcc && "$cc" -m32 -E -P "$srcdir/threads.c" -o "$tmp/threads32.i" 2>"$tmp/stderr"; then
+		workload gcc trapped "i386 cc1 -O2 threads.c" \
+			"$root/lib/ld-linux.so.2" --library-path "$libs32" "$root/cc1" \
+			-quiet -O2 "$tmp/threads32.i" -o "$tmp/threads32.s"
+	fi
 fi
-workload gcc trapped "gcc -O2 -c threads.c" "$cc" -O2 -c "$srcdir/threads.c" -o "$tmp/threads.o"
 workload threads trapped "8 threads malloc x$thread_rounds" "$bin/threads$w" "$thread_rounds"
 if selected scale; then
 	scale_model
