@@ -37,7 +37,7 @@ static void usage(FILE *f)
 		"                      --verify\n"
 		"      --poll=USEC     wait up to USEC microseconds for the program's next\n"
 		"                      stop before sleeping, while its stops come that fast\n"
-		"                      (default 0: always sleep; 50 suits programs that make\n"
+		"                      (default 0: none; 50 suits programs that make\n"
 		"                      memory calls back to back)\n"
 		"  -q, --quiet         do not print notices (randomization, signal deaths)\n"
 		"  -d, --debug         print memtrace's own debugging messages\n"
