@@ -121,20 +121,16 @@ pid_t stop_wait(struct stop_waiter *waiter, pid_t which, int *status,
 				}
 				return tid;
 			}
+			sched_yield();
+			/* a tick meanwhile, in the last round too: not to be slept through */
 			if (interrupt && *interrupt) {
 				errno = EINTR;
 				return -1;
 			}
-			sched_yield();
 			now = now_ns();
 		} while (now - start < spin_max);
 		if (waiter)
 			waiter->polls_missed++;
-		/* a tick in the last round: not to be slept through */
-		if (interrupt && *interrupt) {
-			errno = EINTR;
-			return -1;
-		}
 	} else if (waiter) {
 		waiter->slept++;
 		if (spin_max)
