@@ -85,28 +85,26 @@ size_t mapping_name_undeleted_len(const char *name, size_t len)
 	return len >= d && memcmp(name + len - d, deleted, d) == 0 ? len - d : len;
 }
 
-/* One file's names: a mapping made after an unlink has the suffix, an older one not. */
-static bool same_path(const struct mapping_path *a, const struct mapping_path *b)
+bool mapping_names_match(uint64_t inode, const char *a, size_t la, const char *b, size_t lb)
 {
 	size_t len;
 
-	if (a == b)
+	if (inode != 0 && la && lb && a[0] == '/' && b[0] == '/')
 		return true;
-	if (!a || !b)
-		return false;
-	len = mapping_name_undeleted_len(a->name, a->len);
-	return len == mapping_name_undeleted_len(b->name, b->len) && memcmp(a->name, b->name, len) == 0;
+	len = mapping_name_undeleted_len(a, la);
+	return len == mapping_name_undeleted_len(b, lb) && memcmp(a, b, len) == 0;
 }
 
-/*
- * Mappings of one file with a path: its name changes with renames the
- * model does not see, and is no part of its identity (anon_inode files,
- * which share one inode, keep theirs).
- */
-static bool renamable(const struct mapping *a, const struct mapping *b)
+/* Whether mappings a and b of one device and inode have one file's names. */
+static bool same_path(const struct mapping *a, const struct mapping *b)
 {
-	return a->backing.inode != 0 && a->backing.path && b->backing.path &&
-	       a->backing.path->name[0] == '/' && b->backing.path->name[0] == '/';
+	const struct mapping_path *pa = a->backing.path, *pb = b->backing.path;
+
+	if (pa == pb)
+		return true;
+	if (!pa || !pb)
+		return false;
+	return mapping_names_match(a->backing.inode, pa->name, pa->len, pb->name, pb->len);
 }
 
 static bool same_policy(const struct mapping_policy *a, const struct mapping_policy *b)
@@ -124,7 +122,7 @@ bool mapping_same_attributes(const struct mapping *a, const struct mapping *b)
 	       a->backing.dev_minor == b->backing.dev_minor &&
 	       a->backing.inode == b->backing.inode &&
 	       a->backing.file_id == b->backing.file_id &&
-	       (renamable(a, b) || same_path(a->backing.path, b->backing.path));
+	       same_path(a, b);
 }
 
 bool mapping_can_merge(const struct mapping *lower, const struct mapping *upper)

@@ -159,6 +159,16 @@ bool mapping_is_dev_zero(const struct mapping *m);
  * not, and both are one file's. */
 size_t mapping_name_undeleted_len(const char *name, size_t len);
 
+/*
+ * Whether names a and b (la and lb bytes) of mappings of one device and
+ * inode name one file. A file with a path is named where it is now: a
+ * rename or an unlink the model does not see changes the name of all its
+ * mappings (" (deleted)" too), so its device and inode identify it. Files
+ * without a path (anon_inode ones, which share one inode) and mappings
+ * without an inode are told apart by name, less " (deleted)".
+ */
+bool mapping_names_match(uint64_t inode, const char *a, size_t la, const char *b, size_t lb);
+
 /* Returns true for what Linux's vma_is_anonymous says of a private mapping:
  * anonymous memory (the heap and stack too) and private /dev/zero, which
  * Linux makes anonymous; not the vdso and vvar, nor anonymous huge pages

@@ -107,29 +107,10 @@ int maps_parse_line(char *line, struct maps_entry *e)
 	return 0;
 }
 
-/*
- * Whether two names are one file's: the kernel adds " (deleted)" once it
- * is unlinked, which the model cannot see.
- */
-static bool names_alike(const char *a, const char *b)
-{
-	size_t la = mapping_name_undeleted_len(a, strlen(a));
-
-	return la == mapping_name_undeleted_len(b, strlen(b)) && strncmp(a, b, la) == 0;
-}
-
-/*
- * Whether two entries of one device and inode name alike. A file's name is
- * where it is now (d_path when maps is read): a rename or an unlink the
- * model does not see changes it for all its mappings, so a mapping of a
- * file with a path is known by its device and inode. Names still tell the
- * others apart: anon_inode files ("anon_inode:[perf_event]", bpf maps)
- * share one inode.
- */
+/* Whether two entries of one device and inode name one file (mapping.h). */
 static bool names_match(const struct maps_entry *a, const struct maps_entry *b)
 {
-	return (a->inode != 0 && a->name[0] == '/' && b->name[0] == '/') ||
-	       names_alike(a->name, b->name);
+	return mapping_names_match(a->inode, a->name, strlen(a->name), b->name, strlen(b->name));
 }
 
 /* Could /proc/PID/maps show lower and upper as one line? */
