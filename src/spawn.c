@@ -218,26 +218,31 @@ static int kernel_runs_i386(void)
 	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV ? 0 : -1;
 }
 
-static int exec_failure(const struct spawned *sp, int err)
+/* Says why the kernel may have refused the i386 program path (ENOEXEC). */
+static void say_i386_refused(const char *path)
 {
-	int runs_i386 = err == ENOEXEC && is_i386_elf(sp->path) ? kernel_runs_i386() : -2;
-
-	if (runs_i386 == 1) {
+	switch (kernel_runs_i386()) {
+	case 1:
 		error_msg("cannot run %s: Exec format error (an i386 program this kernel, "
-			  "which runs i386 programs, refused: is the file whole?)", sp->path);
-		return 126;
-	}
-	if (runs_i386 == -1) {
-		error_msg("cannot run %s: Exec format error (an i386 program; whether this "
-			  "kernel runs i386 code could not be told)", sp->path);
-		return 126;
-	}
-	if (runs_i386 == 0) {
+			  "which runs i386 programs, refused: is the file whole?)", path);
+		break;
+	case 0:
 		error_msg("%s is an i386 (32-bit) program, but this kernel cannot run 32-bit "
 			  "programs: its IA-32 emulation is off (CONFIG_IA32_EMULATION, or the "
 			  "ia32_emulation= boot parameter). Run it on a kernel with IA-32 emulation; "
 			  "memtrace traces i386 programs there.",
-			  sp->path);
+			  path);
+		break;
+	default:
+		error_msg("cannot run %s: Exec format error (an i386 program; whether this "
+			  "kernel runs i386 code could not be told)", path);
+	}
+}
+
+static int exec_failure(const struct spawned *sp, int err)
+{
+	if (err == ENOEXEC && is_i386_elf(sp->path)) {
+		say_i386_refused(sp->path);
 		return 126;
 	}
 	if (err == ENOENT && is_i386_elf(sp->path)) {
