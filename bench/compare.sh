@@ -25,8 +25,8 @@
 #                   cc1 (on threads.c as gcc -m32 -E preprocessed it),
 #                   fetched once by scripts/i386-root.sh (left out where
 #                   they cannot be had)
-#   I386_ROOT       where that i386 python lives (default: the VM lane's
-#                   cache, $MEMTRACE_VM_CACHE or ~/.cache/memtrace-vm)
+#   I386_ROOT       where those i386 programs live (default: i386-root in
+#                   the VM lane's cache; scripts/i386-root.sh)
 #   MEMTRACE BENCH_BIN BENCH_SRCDIR MM_SCALE  set by make bench
 set -eu
 srcdir=${BENCH_SRCDIR:-$(dirname "$0")}
@@ -116,6 +116,12 @@ time_variants() {
 	done
 }
 
+# stats_over_base VARIANT: its untrapped row's stats, less the median of the
+# same runs with a count of 0.
+stats_over_base() {
+	stats "$tmp/times.$1" "$(stats "$tmp/base.$1" | cut -d ' ' -f 1)"
+}
+
 # workload NAME KIND LABEL PROG [ARGS...]: one row of the table. KIND is
 # "trapped", or "untrapped" for a workload whose loop makes no trapped
 # call and whose last argument is its count. An untrapped row is timed in
@@ -152,8 +158,7 @@ workload() {
 		done
 		shift "$last"
 		time_variants "$tmp/base" "$@"
-		floor=$(stats "$tmp/times.allow" "$(stats "$tmp/base.allow" | cut -d ' ' -f 1)" | cut -d ' ' -f 1)
-		echo "$name $floor" >>"$tmp/filter-floor"
+		echo "$name $(stats_over_base allow | cut -d ' ' -f 1)" >>"$tmp/filter-floor"
 	fi
 	active=$all_active
 	line="$name	$kind	$label	$calls	$record_bytes"
@@ -162,7 +167,7 @@ workload() {
 		if [ ! -s "$tmp/times.$v" ]; then
 			line="$line	-"
 		elif [ "$kind" = untrapped ]; then
-			line="$line	$(stats "$tmp/times.$v" "$(stats "$tmp/base.$v" | cut -d ' ' -f 1)")"
+			line="$line	$(stats_over_base "$v")"
 		else
 			line="$line	$(stats "$tmp/times.$v")"
 		fi
@@ -183,8 +188,7 @@ workload madvise trapped "madvise DONTNEED x$madvise_rounds" "$bin/madvise-hot$w
 workload getppid untrapped "getppid x$getppid_calls (cpu-base)" "$bin/getppid-loop$w" "$getppid_calls"
 root=
 if [ "$bench_arch" = i386 ] && { selected python || selected gcc; }; then
-	cache=${MEMTRACE_VM_CACHE:-${HOME:-/tmp}/.cache/memtrace-vm}
-	root=$(sh "$srcdir/../scripts/i386-root.sh" "${I386_ROOT:-$cache/i386-root}") ||
+	root=$(sh "$srcdir/../scripts/i386-root.sh" ${I386_ROOT:+"$I386_ROOT"}) ||
 		echo "bench: no i386 python3 or cc1 here (above): their rows are left out" >&2
 fi
 libs32=$root/lib/i386-linux-gnu:$root/usr/lib/i386-linux-gnu

@@ -133,9 +133,9 @@ print_table() {
   (null-r - native). us/X: (X -
   native) / calls, in microseconds. The untrapped row is also timed under a
   filter that allows every call, untraced (null-interposer -a): its ratio
-  in the targets is what any seccomp filter costs there on this kernel. * misses its target; ? not judged: the
-  divisor's overhead is inside the runs' noise (the two interquartile
-  ranges). noise: the widest interquartile range / median of the row.
+  in the targets is what any seccomp filter costs there on this kernel.
+  * misses its target; ? not judged: the divisor's overhead is inside the
+  runs' noise (the two interquartile ranges). noise: the widest interquartile range / median of the row.
   The CPU table below: the same runs of the trapped rows, each timed by
   the CPU time of its whole process tree as well; it judges the per-call
   targets where other load on the machine leaves wall time too noisy.
