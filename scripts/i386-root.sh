@@ -8,14 +8,18 @@
 # beside DIR and renamed to DIR whole, so runs side by side never see half
 # of one.
 #
-# Usage: i386-root.sh DIR    prints DIR once it holds the programs:
+# Usage: i386-root.sh [DIR]  prints DIR once it holds the programs (default:
+#   i386-root in the VM lane's cache, found as tests/vm/run-in-vm.sh does):
 #   DIR/bin/busybox                       static
 #   DIR/lib/ld-linux.so.2 --library-path DIR/lib/i386-linux-gnu:DIR/usr/lib/i386-linux-gnu
 #       DIR/usr/bin/python3               with PYTHONHOME=DIR/usr
 #       DIR/cc1                           (a link to usr/lib/gcc/i686-linux-gnu/N/cc1)
 # Exit: 0 ready, 77 it cannot be had here (no apt-get, no network: said why).
 set -u
-dir=${1:?usage: i386-root.sh DIR}
+if [ $# -gt 0 ]; then dir=$1
+elif [ -n "${MEMTRACE_VM_CACHE:-}" ]; then dir=$MEMTRACE_VM_CACHE/i386-root
+elif [ -n "${HOME:-}" ]; then dir=$HOME/.cache/memtrace-vm/i386-root
+else dir=/tmp/memtrace-vm-cache-$(id -u)/i386-root; fi
 # what a finished root holds: a root of an older kind is made again
 kind="i386-root 2: python3, busybox, cc1"
 

@@ -129,8 +129,7 @@ fi
 # pipeline and gcc's cc1, fetched once into the cache the VM lane uses
 # (scripts/i386-root.sh).
 if [ -n "${I386_PROBE:-}" ] && "$I386_PROBE" >/dev/null 2>&1; then
-	cache=${MEMTRACE_VM_CACHE:-${HOME:-/tmp}/.cache/memtrace-vm}
-	if root=$(sh "$(dirname "$0")/../../scripts/i386-root.sh" "$cache/i386-root"); then
+	if root=$(sh "$(dirname "$0")/../../scripts/i386-root.sh"); then
 		libs=$root/lib/i386-linux-gnu:$root/usr/lib/i386-linux-gnu
 		same_as_native "i386 python3 (8 threads, json, re)" \
 			'^\[pid [0-9]+\] mmap2\(NULL, [0-9]+, PROT_NONE, MAP_PRIVATE\|MAP_ANONYMOUS\|MAP_STACK, -1, 0\) = 0x[0-9a-f]+$' \
